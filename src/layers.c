@@ -1,0 +1,100 @@
+/* layers.c: forward/backward pairs of a dense layer, the activations and softmax+cross-entropy.
+ * The matrix work goes to kernels.h; what is here is elementwise and written so that clang
+ * vectorises it for wasm SIMD. */
+#include "layers.h"
+
+#include "kernels.h"
+
+#include <math.h>
+#include <stddef.h>
+
+void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in,
+                   int out, nn_activation act) {
+    mm_nn(y, x, w, B, in, out);
+    bias_activation(y, b, B, out, act == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : act);
+}
+
+void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                    const float *w, int B, int in, int out) {
+    mm_tn(dw, x, dy, in, B, out);
+    for (int j = 0; j < out; j++) db[j] = 0.0f;
+    for (int r = 0; r < B; r++) {
+        const float *row = dy + (size_t)r * out;
+        for (int j = 0; j < out; j++) db[j] += row[j];
+    }
+    if (dx) mm_nt(dx, dy, w, B, out, in);
+}
+
+void bias_activation(float *y, const float *b, int B, int n, nn_activation act) {
+    for (int r = 0; r < B; r++) {
+        float *row = y + (size_t)r * n;
+        switch (act) {
+        case NN_ACT_RELU:
+            for (int j = 0; j < n; j++) {
+                float v = row[j] + b[j];
+                row[j] = v > 0.0f ? v : 0.0f;
+            }
+            break;
+        case NN_ACT_SIGMOID:
+            for (int j = 0; j < n; j++) row[j] = 1.0f / (1.0f + expf(-(row[j] + b[j])));
+            break;
+        case NN_ACT_TANH:
+            for (int j = 0; j < n; j++) row[j] = tanhf(row[j] + b[j]);
+            break;
+        default:
+            for (int j = 0; j < n; j++) row[j] += b[j];
+            break;
+        }
+    }
+}
+
+void activation_backward(float *d, const float *y, size_t n, nn_activation act) {
+    switch (act) {
+    case NN_ACT_RELU:
+        for (size_t i = 0; i < n; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
+        break;
+    case NN_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) d[i] *= y[i] * (1.0f - y[i]);
+        break;
+    case NN_ACT_TANH:
+        for (size_t i = 0; i < n; i++) d[i] *= 1.0f - y[i] * y[i];
+        break;
+    default: break;
+    }
+}
+
+int softmax_rows(float *z, int B, int C, const uint8_t *labels, double *loss_rows) {
+    int correct = 0;
+    for (int r = 0; r < B; r++) {
+        float *row = z + (size_t)r * C;
+        int arg = 0;
+        float max = row[0];
+        for (int j = 1; j < C; j++)
+            if (row[j] > max) max = row[j], arg = j;
+        /* -log p_y = log(sum_j exp(z_j - max)) - (z_y - max): exact even where p_y underflows. */
+        float zy = labels ? row[labels[r]] - max : 0.0f;
+        double sum = 0.0;
+        for (int j = 0; j < C; j++) {
+            float e = expf(row[j] - max);
+            sum += e;
+            row[j] = e;
+        }
+        if (labels) {
+            correct += arg == labels[r];
+            if (loss_rows) loss_rows[r] = log(sum) - (double)zy;
+        }
+        float inv = (float)(1.0 / sum);
+        for (int j = 0; j < C; j++) row[j] *= inv;
+    }
+    return correct;
+}
+
+void softmax_xent_backward(float *d, const float *p, const uint8_t *labels, int B, int C) {
+    float inv = 1.0f / (float)B;
+    for (int r = 0; r < B; r++) {
+        const float *pr = p + (size_t)r * C;
+        float *dr = d + (size_t)r * C;
+        for (int j = 0; j < C; j++) dr[j] = pr[j] * inv;
+        dr[labels[r]] = (pr[labels[r]] - 1.0f) * inv;
+    }
+}

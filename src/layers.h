@@ -1,0 +1,28 @@
+/* layers.h: a dense layer's forward/backward pair, activations, and softmax with cross-entropy.
+ * Shapes in the comments: B rows (samples), in/out units. Outputs first, then inputs, then sizes.
+ * Gradients are of the batch's mean loss. */
+#ifndef NN_LAYERS_H
+#define NN_LAYERS_H
+
+#include "nn.h"
+
+/* y (B, out) = act(x (B, in) . w (in, out) + b (out)); softmax is applied separately. */
+void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in,
+                   int out, nn_activation act);
+/* dw (in, out) = x^T . dy; db (out) = column sums of dy; dx (B, in) = dy . w^T unless dx is NULL.
+ * dy (B, out) is the gradient of the layer's pre-activation output. */
+void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                    const float *w, int B, int in, int out);
+/* y (B, n) += b (n), then the activation in place (not softmax). */
+void bias_activation(float *y, const float *b, int B, int n, nn_activation act);
+/* d (n) *= act'(.) given the activation's output y (n), in place: relu y>0, sigmoid y(1-y), ... */
+void activation_backward(float *d, const float *y, size_t n, nn_activation act);
+/* z (B, C) logits -> probabilities, in place, stable for any finite logits. With labels (B),
+ * adds each row's cross-entropy -log p[label] (computed as logsumexp - z[label], exact even
+ * where p underflows) to loss_rows[r] (if not NULL) and returns the count of rows whose arg-max
+ * is the label. */
+int softmax_rows(float *z, int B, int C, const uint8_t *labels, double *loss_rows);
+/* d (B, C) = (p - onehot(labels)) / B: the gradient of the mean cross-entropy w.r.t. logits. */
+void softmax_xent_backward(float *d, const float *p, const uint8_t *labels, int B, int C);
+
+#endif

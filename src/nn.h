@@ -1,0 +1,227 @@
+/* nn.h: the only public header of the MNIST network library.
+ * A sequential network of dense layers trained with mini-batches on IDX datasets kept as bytes,
+ * its model file, and the MNIST-style preprocessing of drawn or photographed digits.
+ * Conventions: every call that can fail returns an nn_status (NN_OK is 0, errors are negative and
+ * nn_status_str() describes them); matrices are row-major float32; objects come from nn_*_create
+ * or nn_*_load and go back with the matching nn_*_free, which accepts NULL. */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum nn_status {
+    NN_OK = 0,
+    NN_ERR_NOMEM = -1,            /* an allocation failed: the request is too large for memory */
+    NN_ERR_ARG = -2,              /* a NULL pointer or an out-of-range index */
+    NN_ERR_LAYERS = -3,           /* layer count or a layer size out of range */
+    NN_ERR_ACTIVATION = -4,       /* unknown activation, or softmax anywhere but the last layer */
+    NN_ERR_BATCH_SIZE = -5,       /* batch size below 1 or above the number of training samples */
+    NN_ERR_LEARNING_RATE = -6,    /* learning rate not a finite number > 0 */
+    NN_ERR_OPTIMIZER = -7,        /* unknown optimiser or an optimiser parameter out of range */
+    NN_ERR_THREADS = -8,          /* thread count out of range */
+
+    NN_ERR_IDX_MAGIC = -10,       /* the first two bytes are not zero */
+    NN_ERR_IDX_TYPE = -11,        /* the type byte is not 0x08 (unsigned byte) */
+    NN_ERR_IDX_NDIM = -12,        /* 0 or more than 3 dimensions */
+    NN_ERR_IDX_OVERFLOW = -13,    /* the product of the dimensions overflows */
+    NN_ERR_IDX_TRUNCATED = -14,   /* fewer bytes than the header or the dimensions announce */
+    NN_ERR_IDX_TRAILING = -15,    /* more bytes than the dimensions announce */
+    NN_ERR_IDX_COUNT = -16,       /* image and label counts differ, or there are none */
+    NN_ERR_IDX_LABEL = -17,       /* a label is not below the number of classes */
+    NN_ERR_IDX_KIND = -18,        /* images need 3 dimensions (count, rows, cols), labels 1 */
+    NN_ERR_INPUT_SIZE = -19,      /* images of a size the network does not take */
+
+    NN_ERR_MODEL_MAGIC = -30,     /* not a model file */
+    NN_ERR_MODEL_VERSION = -31,   /* a model file of a version this build does not read */
+    NN_ERR_MODEL_TRUNCATED = -32, /* shorter than its header announces */
+    NN_ERR_MODEL_TRAILING = -33,  /* longer than its header announces */
+    NN_ERR_MODEL_CHECKSUM = -34,  /* the CRC-32 does not match: the file is corrupt */
+    NN_ERR_MODEL_LAYERS = -35,    /* layer sizes or activations out of range */
+    NN_ERR_MODEL_VALUES = -36,    /* a weight is NaN or infinite */
+
+    NN_ERR_NO_DIGIT = -40,        /* the image holds no ink: nothing to classify */
+    NN_ERR_IMAGE_SIZE = -41,      /* image width or height is 0 or too large */
+
+    NN_ERR_DIVERGED = -50,        /* training produced a NaN or infinite value; weights rolled back */
+    NN_ERR_STATE = -51            /* a call out of order (e.g. no data yet) */
+} nn_status;
+
+/* A static English sentence for any status value, including unknown ones. */
+const char *nn_status_str(int status);
+
+/* ---- limits ---- */
+#define NN_MAX_LAYERS 8      /* dense layers */
+#define NN_MAX_UNITS 16384   /* units in any layer, the input included */
+#define NN_MAX_CLASSES 256
+
+/* ---- random numbers: PCG32 (O'Neill), so that a seed means the same on every platform ---- */
+typedef struct nn_rng {
+    uint64_t state, inc;
+} nn_rng;
+void nn_rng_seed(nn_rng *rng, uint64_t seed, uint64_t stream);
+uint32_t nn_rng_u32(nn_rng *rng);
+float nn_rng_uniform(nn_rng *rng);                  /* [0, 1), 24 random bits */
+uint32_t nn_rng_below(nn_rng *rng, uint32_t bound); /* [0, bound), unbiased; bound > 0 */
+
+/* ---- IDX files (LeCun's format: magic 0 0 type ndim, big-endian u32 dims, the data) ---- */
+typedef struct nn_idx {
+    int ndim;             /* 1..3 */
+    uint32_t dims[3];     /* dims[0] is the item count */
+    const uint8_t *data;  /* points into the parsed buffer */
+    size_t size;          /* product of the dims: bytes of data */
+} nn_idx;
+/* Parses an unsigned-byte IDX file held in buf[0..len). data borrows buf. */
+nn_status nn_idx_parse(const uint8_t *buf, size_t len, nn_idx *out);
+
+/* ---- datasets: images and labels kept as their IDX bytes, scaled to [0,1] per batch ---- */
+typedef struct nn_dataset nn_dataset;
+/* Validates an images IDX file (3 dims) and a labels IDX file (1 dim) with the same count and
+ * labels below num_classes. On success the dataset owns both buffers, which must come from
+ * malloc() (nn_alloc() in wasm), and frees them in nn_dataset_free; on failure they stay the
+ * caller's. */
+nn_status nn_dataset_create(nn_dataset **out, uint8_t *images, size_t images_len, uint8_t *labels,
+                            size_t labels_len, int num_classes);
+void nn_dataset_free(nn_dataset *ds);
+int nn_dataset_count(const nn_dataset *ds);
+int nn_dataset_rows(const nn_dataset *ds);
+int nn_dataset_cols(const nn_dataset *ds);
+int nn_dataset_classes(const nn_dataset *ds);
+const uint8_t *nn_dataset_pixels(const nn_dataset *ds); /* count x rows*cols, owned by ds */
+const uint8_t *nn_dataset_labels(const nn_dataset *ds); /* count, owned by ds */
+/* Fraction of pixels that are exactly 0, over the whole set. */
+double nn_dataset_zero_fraction(const nn_dataset *ds);
+
+/* ---- networks ---- */
+typedef enum nn_activation {
+    NN_ACT_LINEAR = 0,
+    NN_ACT_RELU = 1,
+    NN_ACT_SIGMOID = 2,
+    NN_ACT_TANH = 3,
+    NN_ACT_SOFTMAX = 4 /* last layer only; trained with cross-entropy */
+} nn_activation;
+#define NN_ACT_COUNT 5
+const char *nn_activation_name(nn_activation act); /* "relu", ...; NULL if unknown */
+
+typedef struct nn_net nn_net;
+/* A network of n_layers dense layers: sizes[0] inputs, sizes[i+1] outputs of layer i.
+ * acts[i] is layer i's activation; acts NULL means relu for hidden layers and softmax last.
+ * Weights are Glorot-uniform from seed, biases zero. The last layer must be softmax. */
+nn_status nn_net_create(nn_net **out, int n_layers, const int *sizes, const nn_activation *acts,
+                        uint64_t seed);
+void nn_net_free(nn_net *net);
+/* A new network with the same layers and a copy of the weights. */
+nn_status nn_net_clone(nn_net **out, const nn_net *net);
+int nn_net_layers(const nn_net *net);
+int nn_net_size(const nn_net *net, int i); /* i in 0..layers: units; 0 if out of range */
+nn_activation nn_net_activation(const nn_net *net, int layer);
+size_t nn_net_param_count(const nn_net *net);
+/* All parameters in one array, layer by layer: W (in x out, row-major) then b (out).
+ * Owned by net, valid until nn_net_free. Writing to it changes the network. */
+float *nn_net_params(nn_net *net);
+/* probs (n x outputs) for x (n x inputs, floats in [0,1]). */
+nn_status nn_net_predict(nn_net *net, const float *x, int n, float *probs);
+/* The same for uint8 pixels scaled by 1/255 (IDX images). */
+nn_status nn_net_predict_u8(nn_net *net, const uint8_t *pixels, int n, float *probs);
+
+typedef struct nn_eval {
+    double loss;     /* mean categorical cross-entropy */
+    double accuracy; /* fraction in [0,1] */
+    int correct, count;
+} nn_eval;
+/* Loss and accuracy over samples [first, first+count) of ds (count <= 0: to the end).
+ * predicted (count bytes) and confidence (count floats) receive each sample's arg-max class and
+ * its probability when not NULL. */
+nn_status nn_evaluate(nn_net *net, const nn_dataset *ds, int first, int count, nn_eval *out,
+                      uint8_t *predicted, float *confidence);
+
+/* ---- training ---- */
+typedef enum nn_optimizer { NN_OPT_RMSPROP = 0, NN_OPT_SGD = 1, NN_OPT_ADAM = 2 } nn_optimizer;
+#define NN_OPT_COUNT 3
+const char *nn_optimizer_name(nn_optimizer opt);
+
+typedef enum nn_sparse_mode {
+    NN_SPARSE_AUTO = 0, /* per batch: skip the input's zeros when the batch is sparse enough */
+    NN_SPARSE_OFF = 1,  /* always the dense kernels */
+    NN_SPARSE_ON = 2    /* always the sparse-input kernels */
+} nn_sparse_mode;
+
+typedef struct nn_train_options {
+    nn_optimizer optimizer;
+    float learning_rate; /* 0 means the optimiser's default: RMSprop 0.001, SGD 0.01, Adam 0.001 */
+    float rho;           /* RMSprop decay, 0.9 */
+    float momentum;      /* SGD momentum, 0.9 */
+    float beta1, beta2;  /* Adam, 0.9 and 0.999 */
+    float epsilon;       /* 1e-7, as Keras */
+    int batch_size;      /* 128 */
+    int limit;           /* use only the first `limit` training samples; 0 = all */
+    uint64_t seed;       /* shuffling */
+    nn_sparse_mode sparse;
+    int threads;         /* 1 unless helper threads call nn_trainer_work */
+} nn_train_options;
+/* Keras' recipe: RMSprop(lr 0.001, rho 0.9, eps 1e-7), batch 128, seed 1, sparse auto, 1 thread. */
+nn_train_options nn_train_defaults(void);
+
+typedef struct nn_trainer nn_trainer;
+/* Binds net and the training set ds (both borrowed: they must outlive the trainer) and sizes all
+ * scratch: nothing is allocated while training. */
+nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
+                            const nn_train_options *opt);
+void nn_trainer_free(nn_trainer *tr);
+
+typedef struct nn_progress {
+    int epoch;             /* epochs completed */
+    int batch;             /* batches completed in the current epoch */
+    int batches_per_epoch; /* ceil(samples / batch_size): the last partial batch is kept */
+    int epoch_done;        /* 1 when this call finished an epoch (the next call starts one) */
+    int64_t samples;       /* samples trained on since the trainer was created */
+    double loss;           /* mean loss over the current (or just finished) epoch so far */
+    double accuracy;       /* training accuracy over the same samples */
+    double chunk_loss;     /* mean loss over this call's batches */
+    double chunk_accuracy;
+    int chunk_batches;
+    int sparse_batches;    /* of this call's batches, how many took the sparse-input path */
+} nn_progress;
+/* Trains up to max_batches batches, stopping early at the end of an epoch, and fills progress.
+ * Each epoch visits every sample once in an order shuffled from the seed. On NN_ERR_DIVERGED the
+ * weights and optimiser state are those from the start of this call. */
+nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress);
+/* The state as of the last call, without training. */
+void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress);
+
+/* ---- model files ---- */
+/* Layout (little-endian): "NNMF" | u32 version (1) | u32 layers L | u32 sizes[L+1] |
+ * u32 activations[L] | f32 parameters (as nn_net_params) | u32 CRC-32 of everything before it. */
+size_t nn_model_size(const nn_net *net);
+/* Writes the model into buf (cap bytes, at least nn_model_size). */
+nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *written);
+/* Validates everything, then creates a new network: an existing one is never touched. */
+nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len);
+
+/* ---- preprocessing of a drawn or photographed digit, the way MNIST was made ---- */
+#define NN_IMAGE_MAX_SIDE 16384
+#define NN_IMAGE_MAX_PIXELS (1u << 26)
+typedef struct nn_preprocess_info {
+    int x0, y0, x1, y1;    /* the ink's bounding box in the source image, x1 and y1 exclusive */
+    int light_on_dark;     /* 1 if the ink was lighter than the background */
+    float ink_fraction;    /* fraction of source pixels taken as ink */
+    float com_x, com_y;    /* centre of mass in the 28x28 result (13.5 is the centre)... */
+} nn_preprocess_info;
+/* From a grayscale image (width x height bytes, row-major) to the 28x28 floats in [0,1] (ink 1,
+ * background 0) that the network takes: ink told from background, cropped to its bounding box,
+ * area-averaged to fit 20x20 keeping the aspect ratio, placed in 28x28 with its centre of mass
+ * at the centre. NN_ERR_NO_DIGIT for an image without ink. info may be NULL. */
+nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *out784,
+                             nn_preprocess_info *info);
+/* The same from RGBA bytes (a canvas' ImageData); transparent pixels count as background. */
+nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
+                             nn_preprocess_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,244 @@
+/* train.c: mini-batch training. The trainer binds a network and a training set, sizes every
+ * buffer at creation (nothing is allocated while training), shuffles the sample order each
+ * epoch from its seed, keeps the last partial batch, and rolls back to the weights at the start
+ * of a call when a loss or an updated weight stops being finite. */
+#include "internal.h"
+#include "layers.h"
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+nn_train_options nn_train_defaults(void) {
+    nn_train_options o;
+    memset(&o, 0, sizeof o);
+    o.optimizer = NN_OPT_RMSPROP;
+    o.learning_rate = 0.0f;
+    o.rho = 0.9f;
+    o.momentum = 0.9f;
+    o.beta1 = 0.9f;
+    o.beta2 = 0.999f;
+    o.epsilon = 1e-7f;
+    o.batch_size = 128;
+    o.limit = 0;
+    o.seed = 1;
+    o.sparse = NN_SPARSE_AUTO;
+    o.threads = 1;
+    return o;
+}
+
+static float default_lr(nn_optimizer opt) { return opt == NN_OPT_SGD ? 0.01f : 0.001f; }
+
+static int in_unit(float x) { return x >= 0.0f && x < 1.0f; }
+
+static nn_status check_options(const nn_train_options *o, int n) {
+    if ((unsigned)o->optimizer >= NN_OPT_COUNT) return NN_ERR_OPTIMIZER;
+    if (!(o->learning_rate >= 0.0f) || isinf(o->learning_rate)) return NN_ERR_LEARNING_RATE;
+    if (!in_unit(o->rho) || !in_unit(o->momentum) || !in_unit(o->beta1) || !in_unit(o->beta2) ||
+        !(o->epsilon > 0.0f) || isinf(o->epsilon))
+        return NN_ERR_OPTIMIZER;
+    if (o->limit < 0) return NN_ERR_ARG;
+    if (o->batch_size < 1 || o->batch_size > n) return NN_ERR_BATCH_SIZE;
+    if ((unsigned)o->sparse > NN_SPARSE_ON) return NN_ERR_ARG;
+    if (o->threads < 1 || o->threads > 64) return NN_ERR_THREADS;
+    return NN_OK;
+}
+
+static void shuffle(nn_trainer *tr) {
+    for (uint32_t i = (uint32_t)tr->n - 1; i > 0; i--) {
+        uint32_t j = nn_rng_below(&tr->rng, i + 1);
+        uint32_t t = tr->perm[i];
+        tr->perm[i] = tr->perm[j];
+        tr->perm[j] = t;
+    }
+}
+
+void nn_trainer_free(nn_trainer *tr) {
+    if (!tr) return;
+    free(tr->perm);
+    free(tr->grads);
+    free(tr->state1);
+    free(tr->state2);
+    free(tr->snapshot);
+    for (int l = 0; l <= NN_MAX_LAYERS; l++) free(tr->act[l]);
+    free(tr->delta[0]);
+    free(tr->delta[1]);
+    free(tr->batch_labels);
+    free(tr->loss_rows);
+    free(tr);
+}
+
+nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
+                            const nn_train_options *opt) {
+    if (!out || !net || !ds) return NN_ERR_ARG;
+    *out = NULL;
+    nn_train_options o = opt ? *opt : nn_train_defaults();
+    if (ds->rows * ds->cols != net->sizes[0] || ds->classes > net->sizes[net->n_layers])
+        return NN_ERR_INPUT_SIZE;
+    int n = o.limit > 0 && o.limit < ds->count ? o.limit : ds->count;
+    nn_status st = check_options(&o, n);
+    if (st != NN_OK) return st;
+    if (o.learning_rate == 0.0f) o.learning_rate = default_lr(o.optimizer);
+
+    nn_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr) return NN_ERR_NOMEM;
+    tr->net = net;
+    tr->ds = ds;
+    tr->opt = o;
+    tr->n = n;
+    tr->batches_per_epoch = (n + o.batch_size - 1) / o.batch_size;
+    size_t np = net->n_params, bs = (size_t)o.batch_size;
+    int two_states = o.optimizer == NN_OPT_ADAM;
+    tr->state_floats = np * (two_states ? 3 : 2);
+    tr->perm = malloc((size_t)n * sizeof *tr->perm);
+    tr->grads = malloc(np * sizeof(float));
+    tr->state1 = calloc(np, sizeof(float));
+    tr->state2 = two_states ? calloc(np, sizeof(float)) : NULL;
+    tr->snapshot = malloc(tr->state_floats * sizeof(float));
+    int ok = tr->perm && tr->grads && tr->state1 && (!two_states || tr->state2) && tr->snapshot;
+    int widest_out = 0;
+    for (int l = 0; l <= net->n_layers && ok; l++) {
+        tr->act[l] = malloc(bs * net->sizes[l] * sizeof(float));
+        ok = tr->act[l] != NULL;
+        if (l > 0 && net->sizes[l] > widest_out) widest_out = net->sizes[l];
+    }
+    for (int i = 0; i < 2 && ok; i++) {
+        tr->delta[i] = malloc(bs * (size_t)widest_out * sizeof(float));
+        ok = tr->delta[i] != NULL;
+    }
+    tr->batch_labels = malloc(bs);
+    tr->loss_rows = malloc(bs * sizeof(double));
+    if (!ok || !tr->batch_labels || !tr->loss_rows) {
+        nn_trainer_free(tr);
+        return NN_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++) tr->perm[i] = (uint32_t)i;
+    nn_rng_seed(&tr->rng, o.seed, 0x73687566666c65ULL /* "shuffle" */);
+    shuffle(tr);
+    nn_trainer_progress(tr, &tr->last);
+    *out = tr;
+    return NN_OK;
+}
+
+double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *correct) {
+    nn_net *net = tr->net;
+    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L];
+    float *x = tr->act[0];
+    for (int r = 0; r < nb; r++) {
+        const uint8_t *src = tr->ds->pixels + (size_t)idx[r] * in;
+        float *dst = x + (size_t)r * in;
+        for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
+        tr->batch_labels[r] = tr->ds->labels[idx[r]];
+    }
+    for (int l = 0; l < L; l++)
+        dense_forward(tr->act[l + 1], tr->act[l], net->w[l], net->b[l], nb, net->sizes[l],
+                      net->sizes[l + 1], net->acts[l]);
+    *correct = softmax_rows(tr->act[L], nb, classes, tr->batch_labels, tr->loss_rows);
+    double sum = 0.0;
+    for (int r = 0; r < nb; r++) sum += tr->loss_rows[r];
+    if (!isfinite(sum)) return sum;
+
+    float *d = tr->delta[0], *dprev = tr->delta[1];
+    softmax_xent_backward(d, tr->act[L], tr->batch_labels, nb, classes);
+    for (int l = L - 1; l >= 0; l--) {
+        float *gw = tr->grads + (net->w[l] - net->params);
+        float *gb = tr->grads + (net->b[l] - net->params);
+        dense_backward(l > 0 ? dprev : NULL, gw, gb, d, tr->act[l], net->w[l], nb,
+                       net->sizes[l], net->sizes[l + 1]);
+        if (l > 0) {
+            activation_backward(dprev, tr->act[l], (size_t)nb * net->sizes[l], net->acts[l - 1]);
+            float *t = d;
+            d = dprev;
+            dprev = t;
+        }
+    }
+    return sum;
+}
+
+/* One step on the samples idx[0..nb): gradients, then the update. Returns 0, or 1 if the loss or
+ * an updated weight is not finite (the caller rolls back). */
+static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss, int *correct) {
+    *loss = trainer_gradients(tr, idx, nb, correct);
+    if (!isfinite(*loss)) return 1;
+    nn_net *net = tr->net;
+    const nn_train_options *o = &tr->opt;
+    size_t np = net->n_params;
+    int step = ++tr->pos.step;
+    switch (o->optimizer) {
+    case NN_OPT_SGD:
+        return sgd_update(net->params, tr->grads, tr->state1, np, o->learning_rate, o->momentum);
+    case NN_OPT_ADAM:
+        return adam_update(net->params, tr->grads, tr->state1, tr->state2, np, o->learning_rate,
+                           o->beta1, o->beta2, o->epsilon, step);
+    default:
+        return rmsprop_update(net->params, tr->grads, tr->state1, np, o->learning_rate, o->rho,
+                              o->epsilon);
+    }
+}
+
+static void save_state(nn_trainer *tr) {
+    size_t np = tr->net->n_params;
+    memcpy(tr->snapshot, tr->net->params, np * sizeof(float));
+    memcpy(tr->snapshot + np, tr->state1, np * sizeof(float));
+    if (tr->state2) memcpy(tr->snapshot + 2 * np, tr->state2, np * sizeof(float));
+}
+
+static void restore_state(nn_trainer *tr) {
+    size_t np = tr->net->n_params;
+    memcpy(tr->net->params, tr->snapshot, np * sizeof(float));
+    memcpy(tr->state1, tr->snapshot + np, np * sizeof(float));
+    if (tr->state2) memcpy(tr->state2, tr->snapshot + 2 * np, np * sizeof(float));
+}
+
+nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
+    if (!tr || max_batches < 1) return NN_ERR_ARG;
+    save_state(tr);
+    struct position saved = tr->pos;
+    const int bs = tr->opt.batch_size;
+    double chunk_loss = 0.0;
+    int chunk_correct = 0, chunk_seen = 0, done = 0, epoch_done = 0;
+    while (done < max_batches && !epoch_done) {
+        struct position *p = &tr->pos;
+        if (p->batch == 0) p->epoch_loss = 0.0, p->epoch_correct = 0, p->epoch_seen = 0;
+        int start = p->batch * bs;
+        int nb = tr->n - start < bs ? tr->n - start : bs;
+        double loss;
+        int correct;
+        if (train_batch(tr, tr->perm + start, nb, &loss, &correct)) {
+            restore_state(tr);
+            tr->pos = saved;
+            nn_trainer_progress(tr, progress);
+            return NN_ERR_DIVERGED;
+        }
+        chunk_loss += loss, chunk_correct += correct, chunk_seen += nb, done++;
+        p->epoch_loss += loss, p->epoch_correct += correct, p->epoch_seen += nb;
+        p->samples += nb;
+        if (++p->batch == tr->batches_per_epoch) {
+            p->batch = 0;
+            p->epoch++;
+            epoch_done = 1;
+            shuffle(tr); /* the next epoch's order; only after the last batch of this one */
+        }
+    }
+    nn_trainer_progress(tr, &tr->last);
+    tr->last.epoch_done = epoch_done;
+    tr->last.chunk_batches = done;
+    tr->last.chunk_loss = chunk_seen ? chunk_loss / chunk_seen : 0.0;
+    tr->last.chunk_accuracy = chunk_seen ? (double)chunk_correct / chunk_seen : 0.0;
+    if (progress) *progress = tr->last;
+    return NN_OK;
+}
+
+void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {
+    if (!tr || !progress) return;
+    const struct position *p = &tr->pos;
+    memset(progress, 0, sizeof *progress);
+    progress->epoch = p->epoch;
+    progress->batch = p->batch;
+    progress->batches_per_epoch = tr->batches_per_epoch;
+    progress->samples = p->samples;
+    progress->loss = p->epoch_seen ? p->epoch_loss / p->epoch_seen : 0.0;
+    progress->accuracy = p->epoch_seen ? (double)p->epoch_correct / p->epoch_seen : 0.0;
+}

@@ -1,0 +1,208 @@
+/* test_train.c: the training loop and the optimisers. Epochs of ceil(n / batch) batches with the
+ * last partial one kept, every sample once per epoch in a fresh order, bit-identical weights from
+ * one seed, parameters checked, a diverging run rolled back, and one step of each optimiser
+ * against its formula. */
+#include "check.h"
+#include "internal.h"
+#include "optim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* n images of 4x4 whose label is the brightest quadrant: learnable in a few epochs. */
+static nn_dataset *quadrants(int n, uint64_t seed) {
+    uint8_t *im = malloc(16 + (size_t)n * 16), *lb = malloc(8 + (size_t)n);
+    uint8_t hi[16] = {0, 0, 8, 3, 0, 0, (uint8_t)(n >> 8), (uint8_t)n, 0, 0, 0, 4, 0, 0, 0, 4};
+    uint8_t hl[8] = {0, 0, 8, 1, 0, 0, (uint8_t)(n >> 8), (uint8_t)n};
+    memcpy(im, hi, 16), memcpy(lb, hl, 8);
+    nn_rng rng;
+    nn_rng_seed(&rng, seed, 3);
+    for (int i = 0; i < n; i++) {
+        int q = (int)nn_rng_below(&rng, 4);
+        for (int p = 0; p < 16; p++) {
+            int pq = (p / 8) * 2 + (p % 4) / 2;
+            im[16 + i * 16 + p] = pq == q ? (uint8_t)(200 + nn_rng_below(&rng, 56)) : (uint8_t)nn_rng_below(&rng, 60);
+        }
+        lb[8 + i] = (uint8_t)q;
+    }
+    nn_dataset *ds = NULL;
+    CHECK_STATUS(nn_dataset_create(&ds, im, 16 + (size_t)n * 16, lb, 8 + (size_t)n, 4), NN_OK);
+    return ds;
+}
+
+static nn_net *small_net(uint64_t seed) {
+    const int sizes[3] = {16, 8, 4};
+    nn_net *net = NULL;
+    CHECK_STATUS(nn_net_create(&net, 2, sizes, NULL, seed), NN_OK);
+    return net;
+}
+
+static void epochs_and_order(void) {
+    nn_dataset *ds = quadrants(300, 1);
+    nn_net *net = small_net(1);
+    nn_train_options o = nn_train_defaults();
+    o.learning_rate = 0.01f;
+    nn_trainer *tr = NULL;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_OK);
+    nn_progress p;
+    uint32_t first[300];
+    memcpy(first, tr->perm, sizeof first);
+    int seen[300] = {0};
+    for (int i = 0; i < 300; i++) seen[tr->perm[i]]++;
+    int perm_ok = 1;
+    for (int i = 0; i < 300; i++) perm_ok &= seen[i] == 1;
+    CHECK(perm_ok);
+    CHECK_STATUS(nn_train(tr, 2, &p), NN_OK);
+    CHECK(p.batch == 2 && p.epoch == 0 && !p.epoch_done && p.samples == 256 && p.chunk_batches == 2);
+    CHECK_STATUS(nn_train(tr, 100, &p), NN_OK); /* stops at the end of the epoch */
+    CHECK(p.batches_per_epoch == 3 && p.batch == 0 && p.epoch == 1 && p.epoch_done);
+    CHECK(p.samples == 300 && p.chunk_batches == 1); /* the partial batch of 44 */
+    CHECK(memcmp(first, tr->perm, sizeof first) != 0); /* reshuffled for epoch 2 */
+    for (int e = 0; e < 30; e++)
+        do CHECK_STATUS(nn_train(tr, 7, &p), NN_OK);
+        while (!p.epoch_done);
+    CHECK(p.epoch == 31 && p.samples == 31 * 300);
+    CHECK(p.accuracy > 0.9); /* it learns */
+    nn_eval ev;
+    CHECK_STATUS(nn_evaluate(net, ds, 0, 0, &ev, NULL, NULL), NN_OK);
+    CHECK(ev.accuracy > 0.9 && ev.count == 300);
+    nn_trainer_free(tr);
+    nn_net_free(net);
+    nn_dataset_free(ds);
+}
+
+static void determinism(void) {
+    nn_dataset *ds = quadrants(500, 2);
+    float *w[2];
+    for (int run = 0; run < 2; run++) {
+        nn_net *net = small_net(9);
+        nn_train_options o = nn_train_defaults();
+        o.batch_size = 32;
+        o.seed = 77;
+        nn_trainer *tr = NULL;
+        nn_progress p;
+        CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_OK);
+        for (int i = 0; i < 40; i++) CHECK_STATUS(nn_train(tr, 3, &p), NN_OK);
+        w[run] = malloc(net->n_params * sizeof(float));
+        memcpy(w[run], net->params, net->n_params * sizeof(float));
+        nn_trainer_free(tr);
+        nn_net_free(net);
+    }
+    CHECK(memcmp(w[0], w[1], (16 * 8 + 8 + 8 * 4 + 4) * sizeof(float)) == 0);
+    free(w[0]), free(w[1]);
+    nn_dataset_free(ds);
+}
+
+static void options(void) {
+    nn_dataset *ds = quadrants(50, 3);
+    nn_net *net = small_net(1);
+    nn_trainer *tr = (nn_trainer *)ds;
+    nn_train_options o = nn_train_defaults();
+    o.batch_size = 0;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_BATCH_SIZE);
+    CHECK(tr == NULL);
+    o.batch_size = 51;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_BATCH_SIZE);
+    o.batch_size = 20, o.limit = 10;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_BATCH_SIZE); /* more than the limit */
+    o = nn_train_defaults(), o.batch_size = 10;
+    o.learning_rate = -0.1f;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_LEARNING_RATE);
+    o.learning_rate = NAN;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_LEARNING_RATE);
+    o.learning_rate = INFINITY;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_LEARNING_RATE);
+    o = nn_train_defaults(), o.batch_size = 10, o.optimizer = (nn_optimizer)7;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_OPTIMIZER);
+    o = nn_train_defaults(), o.batch_size = 10, o.rho = 1.0f;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_OPTIMIZER);
+    o = nn_train_defaults(), o.batch_size = 10, o.epsilon = 0.0f;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_OPTIMIZER);
+    o = nn_train_defaults(), o.batch_size = 10, o.threads = 0;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_ERR_THREADS);
+    o = nn_train_defaults(), o.batch_size = 10;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_OK);
+    CHECK_STATUS(nn_train(tr, 0, NULL), NN_ERR_ARG);
+    nn_trainer_free(tr);
+    nn_trainer_free(NULL);
+    /* a network that does not take 4x4 images */
+    const int other[3] = {15, 8, 4};
+    nn_net *wrong = NULL;
+    CHECK_STATUS(nn_net_create(&wrong, 2, other, NULL, 1), NN_OK);
+    CHECK_STATUS(nn_trainer_create(&tr, wrong, ds, &o), NN_ERR_INPUT_SIZE);
+    nn_net_free(wrong);
+    /* layers */
+    nn_net *bad = (nn_net *)ds;
+    const int zero_hidden[3] = {16, 0, 4}, huge_hidden[3] = {16, 100000, 4}, one_class[3] = {16, 8, 1};
+    CHECK_STATUS(nn_net_create(&bad, 2, zero_hidden, NULL, 1), NN_ERR_LAYERS);
+    CHECK(bad == NULL);
+    CHECK_STATUS(nn_net_create(&bad, 2, huge_hidden, NULL, 1), NN_ERR_LAYERS);
+    CHECK_STATUS(nn_net_create(&bad, 2, one_class, NULL, 1), NN_ERR_LAYERS);
+    CHECK_STATUS(nn_net_create(&bad, 0, zero_hidden, NULL, 1), NN_ERR_LAYERS);
+    CHECK_STATUS(nn_net_create(&bad, NN_MAX_LAYERS + 1, zero_hidden, NULL, 1), NN_ERR_LAYERS);
+    const nn_activation softmax_hidden[2] = {NN_ACT_SOFTMAX, NN_ACT_SOFTMAX};
+    const nn_activation relu_last[2] = {NN_ACT_RELU, NN_ACT_RELU};
+    const int ok_sizes[3] = {16, 8, 4};
+    CHECK_STATUS(nn_net_create(&bad, 2, ok_sizes, softmax_hidden, 1), NN_ERR_ACTIVATION);
+    CHECK_STATUS(nn_net_create(&bad, 2, ok_sizes, relu_last, 1), NN_ERR_ACTIVATION);
+    nn_net_free(net);
+    nn_dataset_free(ds);
+}
+
+static void divergence(void) {
+    nn_dataset *ds = quadrants(200, 4);
+    nn_net *net = small_net(2);
+    nn_train_options o = nn_train_defaults();
+    o.optimizer = NN_OPT_SGD;
+    o.learning_rate = 1e30f;
+    o.batch_size = 8;
+    nn_trainer *tr = NULL;
+    CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_OK);
+    nn_progress p;
+    int st = NN_OK, calls = 0;
+    float before[16 * 8 + 8 + 8 * 4 + 4];
+    while (st == NN_OK && calls < 1000) {
+        memcpy(before, net->params, sizeof before);
+        st = nn_train(tr, 5, &p);
+        calls++;
+    }
+    CHECK_STATUS(st, NN_ERR_DIVERGED);
+    CHECK(memcmp(before, net->params, sizeof before) == 0); /* the weights of the call's start */
+    int finite = 1;
+    for (size_t i = 0; i < net->n_params; i++) finite &= isfinite(net->params[i]) != 0;
+    CHECK(finite);
+    CHECK(p.samples == (int64_t)(calls - 1) * 5 * 8); /* the position rolled back too */
+    nn_trainer_free(tr);
+    nn_net_free(net);
+    nn_dataset_free(ds);
+}
+
+static void optimisers(void) {
+    float w[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.1f, -0.2f, 0.0f}, a[3] = {0}, m[3] = {0}, v[3] = {0};
+    CHECK(rmsprop_update(w, g, a, 3, 0.001f, 0.9f, 1e-7f) == 0);
+    /* a = 0.1 g^2; w -= lr g / (sqrt(0.1) |g| + eps) = lr sign(g) / sqrt(0.1) approximately */
+    CHECK_CLOSE(a[0], 0.1 * 0.01, 1e-6);
+    CHECK_CLOSE(w[0], 1.0 - 0.001 * 0.1 / (sqrt(0.001) + 1e-7), 1e-6);
+    CHECK_CLOSE(w[1], -2.0 + 0.001 * 0.2 / (sqrt(0.004) + 1e-7), 1e-6);
+    CHECK(w[2] == 0.5f); /* zero gradient: no move */
+    float ws[2] = {1.0f, 1.0f}, gs[2] = {1.0f, -1.0f}, vs[2] = {0};
+    sgd_update(ws, gs, vs, 2, 0.1f, 0.9f);
+    sgd_update(ws, gs, vs, 2, 0.1f, 0.9f);
+    CHECK_CLOSE(ws[0], 1.0 - 0.1 - (0.9 * 0.1 + 0.1), 1e-6); /* v1 = -0.1, v2 = -0.19 */
+    CHECK_CLOSE(ws[1], 1.0 + 0.1 + 0.19, 1e-6);
+    float wa[1] = {1.0f}, ga[1] = {0.5f};
+    adam_update(wa, ga, m, v, 1, 0.001f, 0.9f, 0.999f, 1e-7f, 1);
+    /* first step: m = 0.05, v = 0.00025; lr_t = lr sqrt(0.001)/0.1; w -= lr_t m/(sqrt v + eps) ~ lr */
+    CHECK_CLOSE(wa[0], 1.0 - 0.001 * sqrt(0.001) / 0.1 * 0.05 / (sqrt(0.00025) + 1e-7), 1e-6);
+    float wn[1] = {3e38f}, gn[1] = {-1.0f}, vn[1] = {0};
+    CHECK(sgd_update(wn, gn, vn, 1, 1e38f, 0.0f) == 1); /* overflow to inf is reported */
+}
+
+int main(void) {
+    epochs_and_order();
+    determinism();
+    options();
+    divergence();
+    optimisers();
+    return check_failures("test_train");
+}

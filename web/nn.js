@@ -1,0 +1,452 @@
+// nn.js: the JS face of the C network (web/nn.wasm), the same in Node, a worker and a page.
+// A thin wrapper in the manner of sql.js: each export is wrapped once, a failing status becomes
+// a thrown NNError carrying the C library's sentence, data is copied into the wasm heap once and
+// then owned by C. Heap views are taken afresh after every call, since memory may have grown.
+
+export const Status = Object.freeze({
+  OK: 0,
+  NOMEM: -1,
+  ARG: -2,
+  LAYERS: -3,
+  ACTIVATION: -4,
+  BATCH_SIZE: -5,
+  LEARNING_RATE: -6,
+  OPTIMIZER: -7,
+  THREADS: -8,
+  IDX_MAGIC: -10,
+  IDX_TYPE: -11,
+  IDX_NDIM: -12,
+  IDX_OVERFLOW: -13,
+  IDX_TRUNCATED: -14,
+  IDX_TRAILING: -15,
+  IDX_COUNT: -16,
+  IDX_LABEL: -17,
+  IDX_KIND: -18,
+  INPUT_SIZE: -19,
+  MODEL_MAGIC: -30,
+  MODEL_VERSION: -31,
+  MODEL_TRUNCATED: -32,
+  MODEL_TRAILING: -33,
+  MODEL_CHECKSUM: -34,
+  MODEL_LAYERS: -35,
+  MODEL_VALUES: -36,
+  NO_DIGIT: -40,
+  IMAGE_SIZE: -41,
+  DIVERGED: -50,
+  STATE: -51,
+});
+
+export const OPTIMIZERS = ['rmsprop', 'sgd', 'adam'];
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+export const SPARSE_MODES = ['auto', 'off', 'on'];
+
+/** An error from the C library: `code` is its nn_status, `message` its sentence. */
+export class NNError extends Error {
+  constructor(code, message, context) {
+    super(context ? `${context}: ${message}` : message);
+    this.name = 'NNError';
+    this.code = code;
+  }
+}
+
+const PROGRESS_FIELDS = [
+  'epoch',
+  'batch',
+  'batchesPerEpoch',
+  'epochDone',
+  'samples',
+  'loss',
+  'accuracy',
+  'chunkLoss',
+  'chunkAccuracy',
+  'chunkBatches',
+  'sparseBatches',
+];
+
+async function wasmBytes(url) {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(url);
+}
+
+/**
+ * Loads the module. `source`: a URL or path of nn.wasm (default: next to this file), its bytes,
+ * or a compiled WebAssembly.Module. Resolves to an Engine.
+ */
+export async function loadNN(source = new URL('./nn.wasm', import.meta.url)) {
+  let module;
+  if (source instanceof WebAssembly.Module) module = source;
+  else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source))
+    module = await WebAssembly.compile(source);
+  else {
+    const url = source instanceof URL ? source : new URL(String(source), globalThis.location?.href ?? `file://${process.cwd()}/`);
+    if (url.protocol === 'file:') module = await WebAssembly.compile(await wasmBytes(url));
+    else {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+      module = await WebAssembly.compileStreaming(response);
+    }
+  }
+  const imports = { env: { emscripten_notify_memory_growth() {} } };
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function' || imports[imp.module]?.[imp.name]) continue;
+    imports[imp.module] ??= {};
+    imports[imp.module][imp.name] = () => {
+      throw new Error(`nn.wasm called ${imp.module}.${imp.name}, which this loader does not provide`);
+    };
+  }
+  const instance = await WebAssembly.instantiate(module, imports);
+  instance.exports._initialize?.();
+  return new Engine(instance.exports, module);
+}
+
+export class Engine {
+  constructor(exports, module) {
+    this.x = exports;
+    this.module = module;
+    this.memory = exports.memory;
+    this.io = exports.nn_alloc(256); // out-pointers and result arrays of every call
+  }
+
+  /** Bytes of wasm memory now; memory never shrinks, so this is also the peak so far. */
+  get memoryBytes() {
+    return this.memory.buffer.byteLength;
+  }
+
+  u8() {
+    return new Uint8Array(this.memory.buffer);
+  }
+  f32(ptr, n) {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+  f64(ptr, n) {
+    return new Float64Array(this.memory.buffer, ptr, n);
+  }
+  ptrAt(ptr) {
+    return new Uint32Array(this.memory.buffer, ptr, 1)[0];
+  }
+
+  statusText(code) {
+    const p = this.x.nn_status_str(code);
+    const bytes = this.u8();
+    let end = p;
+    while (bytes[end]) end++;
+    return new TextDecoder().decode(bytes.subarray(p, end));
+  }
+
+  check(code, context) {
+    if (code !== 0) throw new NNError(code, this.statusText(code), context);
+  }
+
+  alloc(n) {
+    const p = this.x.nn_alloc(n);
+    if (!p) throw new NNError(Status.NOMEM, this.statusText(Status.NOMEM));
+    return p;
+  }
+
+  /** Copies bytes into a fresh heap block; the caller frees it or hands it to C. */
+  copyIn(bytes) {
+    const src = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer ?? bytes, bytes.byteOffset ?? 0, bytes.byteLength);
+    const p = this.alloc(src.length);
+    this.u8().set(src, p);
+    return p;
+  }
+
+  /** A network of dense layers: sizes [inputs, hidden..., classes]. */
+  createNetwork({ sizes = [784, 512, 10], activations, seed = 1 } = {}) {
+    if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every(Number.isInteger))
+      throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
+    const layers = sizes.length - 1;
+    const sp = this.alloc(4 * sizes.length + 4 * layers);
+    try {
+      new Int32Array(this.memory.buffer, sp, sizes.length).set(sizes);
+      let ap = 0;
+      if (activations) {
+        const codes = activations.map((a) => (typeof a === 'number' ? a : ACTIVATIONS.indexOf(a)));
+        if (codes.length !== layers || codes.some((c) => c < 0))
+          throw new NNError(Status.ACTIVATION, this.statusText(Status.ACTIVATION));
+        ap = sp + 4 * sizes.length;
+        new Int32Array(this.memory.buffer, ap, layers).set(codes);
+      }
+      this.check(this.x.wa_net_create(this.io, layers, sp, ap, Number(seed)), 'network');
+      return new Network(this, this.ptrAt(this.io));
+    } finally {
+      this.x.nn_dealloc(sp);
+    }
+  }
+
+  /** A network from a model file's bytes; throws (and creates nothing) if the file is bad. */
+  loadModel(bytes) {
+    const p = this.copyIn(bytes);
+    try {
+      this.check(this.x.nn_model_load(this.io, p, bytes.byteLength), 'model file');
+      return new Network(this, this.ptrAt(this.io));
+    } finally {
+      this.x.nn_dealloc(p);
+    }
+  }
+
+  /** A dataset from IDX image and label files (uncompressed bytes). */
+  createDataset(images, labels, { classes = 10 } = {}) {
+    const ip = this.copyIn(images);
+    let lp = 0;
+    try {
+      lp = this.copyIn(labels);
+      const st = this.x.nn_dataset_create(this.io, ip, images.byteLength, lp, labels.byteLength, classes);
+      this.check(st, 'IDX data');
+    } catch (e) {
+      this.x.nn_dealloc(ip);
+      if (lp) this.x.nn_dealloc(lp);
+      throw e;
+    }
+    return new Dataset(this, this.ptrAt(this.io)); // the dataset owns both blocks now
+  }
+
+  /**
+   * Training state binding a network and a training set. Options: optimizer ('rmsprop', 'sgd',
+   * 'adam'), learningRate (0: the optimiser's default), rho, momentum, beta1, beta2, epsilon,
+   * batchSize, limit (first N samples; 0 all), seed, sparse ('auto', 'off', 'on'), threads.
+   */
+  createTrainer(network, dataset, options = {}) {
+    const o = {
+      optimizer: 'rmsprop',
+      learningRate: 0,
+      rho: 0.9,
+      momentum: 0.9,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+      batchSize: 128,
+      limit: 0,
+      seed: 1,
+      sparse: 'auto',
+      threads: 1,
+      ...options,
+    };
+    const opt = OPTIMIZERS.indexOf(o.optimizer);
+    if (opt < 0) throw new NNError(Status.OPTIMIZER, this.statusText(Status.OPTIMIZER));
+    const sparse = SPARSE_MODES.indexOf(o.sparse);
+    if (sparse < 0) throw new NNError(Status.ARG, `unknown sparse mode "${o.sparse}"`);
+    const int = (v, code) => {
+      if (!Number.isInteger(v)) throw new NNError(code, this.statusText(code));
+      return v;
+    };
+    const st = this.x.wa_trainer_create(
+      this.io,
+      network.ptr,
+      dataset.ptr,
+      opt,
+      Number(o.learningRate),
+      Number(o.rho),
+      Number(o.momentum),
+      Number(o.beta1),
+      Number(o.beta2),
+      Number(o.epsilon),
+      int(o.batchSize, Status.BATCH_SIZE),
+      int(o.limit, Status.ARG),
+      Number(o.seed),
+      sparse,
+      int(o.threads, Status.THREADS),
+    );
+    this.check(st, 'training options');
+    return new Trainer(this, this.ptrAt(this.io), network, dataset);
+  }
+
+  /**
+   * MNIST-style preprocessing of an image: {data, width, height} with RGBA (ImageData) or gray
+   * bytes. Returns {input: Float32Array(784), info}; throws NNError (code Status.NO_DIGIT) when
+   * the image holds no ink.
+   */
+  preprocess({ data, width, height }) {
+    const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
+    if (!channels || !(width > 0) || !(height > 0))
+      throw new NNError(Status.IMAGE_SIZE, this.statusText(Status.IMAGE_SIZE));
+    const p = this.copyIn(data);
+    const out = this.alloc(784 * 4);
+    try {
+      const st = this.x.wa_preprocess(p, width, height, channels, out, this.io);
+      this.check(st, 'image');
+      const i = this.f32(this.io, 8);
+      return {
+        input: this.f32(out, 784).slice(),
+        info: {
+          box: { x0: i[0], y0: i[1], x1: i[2], y1: i[3] },
+          lightOnDark: i[4] === 1,
+          inkFraction: i[5],
+          centerOfMass: { x: i[6], y: i[7] },
+        },
+      };
+    } finally {
+      this.x.nn_dealloc(p);
+      this.x.nn_dealloc(out);
+    }
+  }
+}
+
+export class Network {
+  constructor(engine, ptr) {
+    this.e = engine;
+    this.ptr = ptr;
+    const x = engine.x;
+    const layers = x.nn_net_layers(ptr);
+    this.sizes = Array.from({ length: layers + 1 }, (_, i) => x.nn_net_size(ptr, i));
+    this.activations = Array.from({ length: layers }, (_, l) => ACTIVATIONS[x.nn_net_activation(ptr, l)]);
+    this.paramCount = x.nn_net_param_count(ptr);
+  }
+
+  get inputs() {
+    return this.sizes[0];
+  }
+  get classes() {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  /** Parameters per layer, as in Keras' model.summary(). */
+  summary() {
+    return this.activations.map((activation, l) => ({
+      inputs: this.sizes[l],
+      units: this.sizes[l + 1],
+      activation,
+      params: this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1],
+    }));
+  }
+
+  /** Probabilities (n x classes) for n inputs: Float32Array of floats in [0,1] or Uint8Array pixels. */
+  predict(inputs, n = inputs.length / this.inputs) {
+    if (!Number.isInteger(n) || n < 0 || inputs.length !== n * this.inputs)
+      throw new NNError(Status.INPUT_SIZE, this.e.statusText(Status.INPUT_SIZE));
+    const e = this.e;
+    const bytes = inputs instanceof Uint8Array;
+    const ip = e.copyIn(bytes ? inputs : new Uint8Array(inputs.buffer, inputs.byteOffset, inputs.byteLength));
+    const op = e.alloc(4 * n * this.classes);
+    try {
+      const st = bytes ? e.x.nn_net_predict_u8(this.ptr, ip, n, op) : e.x.nn_net_predict(this.ptr, ip, n, op);
+      e.check(st, 'predict');
+      return e.f32(op, n * this.classes).slice();
+    } finally {
+      e.x.nn_dealloc(ip);
+      e.x.nn_dealloc(op);
+    }
+  }
+
+  /**
+   * Loss and accuracy over samples [first, first+count) of a dataset; with details, each sample's
+   * predicted class and confidence too.
+   */
+  evaluate(dataset, { first = 0, count = 0, details = false } = {}) {
+    const e = this.e;
+    const n = count > 0 ? Math.min(count, dataset.count - first) : dataset.count - first;
+    const pp = details ? e.alloc(Math.max(n, 1)) : 0;
+    const cp = details ? e.alloc(4 * Math.max(n, 1)) : 0;
+    try {
+      e.check(e.x.wa_evaluate(this.ptr, dataset.ptr, first, count, e.io, pp, cp), 'evaluate');
+      const [loss, accuracy, correct, total] = e.f64(e.io, 4);
+      const result = { loss, accuracy, correct, count: total };
+      if (details) {
+        result.predicted = e.u8().slice(pp, pp + total);
+        result.confidence = e.f32(cp, total).slice();
+      }
+      return result;
+    } finally {
+      if (pp) e.x.nn_dealloc(pp);
+      if (cp) e.x.nn_dealloc(cp);
+    }
+  }
+
+  /** The model file (see src/nn.h) as bytes. */
+  save() {
+    const e = this.e;
+    const size = e.x.nn_model_size(this.ptr);
+    const p = e.alloc(size);
+    try {
+      e.check(e.x.nn_model_save(this.ptr, p, size, 0), 'save');
+      return e.u8().slice(p, p + size);
+    } finally {
+      e.x.nn_dealloc(p);
+    }
+  }
+
+  /** A copy of all parameters (layer by layer: W then b). */
+  params() {
+    return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();
+  }
+
+  clone() {
+    this.e.check(this.e.x.nn_net_clone(this.e.io, this.ptr), 'clone');
+    return new Network(this.e, this.e.ptrAt(this.e.io));
+  }
+
+  free() {
+    if (this.ptr) this.e.x.nn_net_free(this.ptr);
+    this.ptr = 0;
+  }
+}
+
+export class Dataset {
+  constructor(engine, ptr) {
+    this.e = engine;
+    this.ptr = ptr;
+    this.count = engine.x.nn_dataset_count(ptr);
+    this.rows = engine.x.nn_dataset_rows(ptr);
+    this.cols = engine.x.nn_dataset_cols(ptr);
+  }
+
+  /** Copies of the pixels of images [first, first+n), row-major bytes. */
+  images(first = 0, n = 1) {
+    const size = this.rows * this.cols;
+    const p = this.e.x.nn_dataset_pixels(this.ptr) + first * size;
+    return this.e.u8().slice(p, p + n * size);
+  }
+
+  labels(first = 0, n = this.count - first) {
+    const p = this.e.x.nn_dataset_labels(this.ptr) + first;
+    return this.e.u8().slice(p, p + n);
+  }
+
+  zeroFraction() {
+    return this.e.x.nn_dataset_zero_fraction(this.ptr);
+  }
+
+  free() {
+    if (this.ptr) this.e.x.nn_dataset_free(this.ptr);
+    this.ptr = 0;
+  }
+}
+
+export class Trainer {
+  constructor(engine, ptr, network, dataset) {
+    this.e = engine;
+    this.ptr = ptr;
+    this.network = network;
+    this.dataset = dataset;
+  }
+
+  #read() {
+    const v = this.e.f64(this.e.io, PROGRESS_FIELDS.length);
+    const p = Object.fromEntries(PROGRESS_FIELDS.map((k, i) => [k, v[i]]));
+    p.epochDone = p.epochDone === 1;
+    return p;
+  }
+
+  /**
+   * Trains up to maxBatches batches, stopping at the end of an epoch. Returns the progress
+   * (epoch, batch, batchesPerEpoch, epochDone, samples, loss, accuracy, chunkLoss,
+   * chunkAccuracy, chunkBatches, sparseBatches). On divergence throws NNError(Status.DIVERGED)
+   * with the weights of the call's start restored.
+   */
+  train(maxBatches = 1) {
+    const st = this.e.x.wa_train(this.ptr, maxBatches, this.e.io);
+    const p = this.#read();
+    this.e.check(st, 'training');
+    return p;
+  }
+
+  progress() {
+    this.e.x.wa_trainer_progress(this.ptr, this.e.io);
+    return this.#read();
+  }
+
+  free() {
+    if (this.ptr) this.e.x.nn_trainer_free(this.ptr);
+    this.ptr = 0;
+  }
+}
