@@ -40,7 +40,8 @@ static void cols_scalar(float *c, const float *a, size_t ars, size_t acs, const 
     for (int i = 0; i < m; i++)
         for (int j = j0; j < n; j++) {
             float s = 0.0f;
-            for (int p = 0; p < k; p++) s += a[(size_t)i * ars + (size_t)p * acs] * b[(size_t)p * n + j];
+            for (int p = 0; p < k; p++)
+                s += a[(size_t)i * ars + (size_t)p * acs] * b[(size_t)p * n + j];
             c[(size_t)i * n + j] = s;
         }
 }
@@ -89,14 +90,12 @@ INLINE void tile_nt(float *c, const float *a, const float *b, int k, int n, cons
         v128_t lo23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
         v128_t hi01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
         v128_t hi23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        v128_t t[4] = {wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5),
-                       wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7),
-                       wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5),
-                       wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7)};
+        v128_t t[4] = {
+            wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5), wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7),
+            wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5), wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7)};
         for (int r = 0; r < mr; r++) {
             const float *ar = a + (size_t)r * k + p;
-            for (int q = 0; q < 4; q++)
-                acc[r] = madd(acc[r], wasm_v128_load32_splat(ar + q), t[q]);
+            for (int q = 0; q < 4; q++) acc[r] = madd(acc[r], wasm_v128_load32_splat(ar + q), t[q]);
         }
     }
     for (; p < k; p++) {

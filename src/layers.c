@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stddef.h>
 
-void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in,
-                   int out, nn_activation act) {
+void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in, int out,
+                   nn_activation act) {
     mm_nn(y, x, w, B, in, out);
     bias_activation(y, b, B, out, act == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : act);
 }

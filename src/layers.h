@@ -7,8 +7,8 @@
 #include "nn.h"
 
 /* y (B, out) = act(x (B, in) . w (in, out) + b (out)); softmax is applied separately. */
-void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in,
-                   int out, nn_activation act);
+void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in, int out,
+                   nn_activation act);
 /* dw (in, out) = x^T . dy; db (out) = column sums of dy; dx (B, in) = dy . w^T unless dx is NULL.
  * dy (B, out) is the gradient of the layer's pre-activation output. */
 void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,

@@ -27,13 +27,16 @@ static uint32_t crc32_of(const uint8_t *p, size_t n) {
 }
 
 static void put32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
 }
 static uint32_t get32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static size_t header_size(int n_layers) { return 12 + 4 * ((size_t)n_layers + 1) + 4 * (size_t)n_layers; }
+static size_t header_size(int n_layers) {
+    return 12 + 4 * ((size_t)n_layers + 1) + 4 * (size_t)n_layers;
+}
 
 size_t nn_model_size(const nn_net *net) {
     if (!net) return 0;
@@ -64,8 +67,9 @@ nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *wri
 nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len) {
     if (!out || !buf) return NN_ERR_ARG;
     *out = NULL;
-    if (len < 4) return len > 0 && memcmp(buf, MODEL_MAGIC, len) == 0 ? NN_ERR_MODEL_TRUNCATED
-                                                                    : NN_ERR_MODEL_MAGIC;
+    if (len < 4)
+        return len > 0 && memcmp(buf, MODEL_MAGIC, len) == 0 ? NN_ERR_MODEL_TRUNCATED
+                                                             : NN_ERR_MODEL_MAGIC;
     if (memcmp(buf, MODEL_MAGIC, 4) != 0) return NN_ERR_MODEL_MAGIC;
     if (len < 12) return NN_ERR_MODEL_TRUNCATED;
     if (get32(buf + 4) != MODEL_VERSION) return NN_ERR_MODEL_VERSION;

@@ -32,8 +32,7 @@ static nn_status check_layers(int n_layers, const int *sizes, const nn_activatio
     return NN_OK;
 }
 
-nn_status net_alloc(nn_net **out, int n_layers, const int *sizes,
-                           const nn_activation *acts) {
+nn_status net_alloc(nn_net **out, int n_layers, const int *sizes, const nn_activation *acts) {
     nn_activation defaults[NN_MAX_LAYERS];
     if (!acts) {
         if (n_layers < 1 || n_layers > NN_MAX_LAYERS) return NN_ERR_LAYERS;

@@ -16,25 +16,25 @@ extern "C" {
 
 typedef enum nn_status {
     NN_OK = 0,
-    NN_ERR_NOMEM = -1,            /* an allocation failed: the request is too large for memory */
-    NN_ERR_ARG = -2,              /* a NULL pointer or an out-of-range index */
-    NN_ERR_LAYERS = -3,           /* layer count or a layer size out of range */
-    NN_ERR_ACTIVATION = -4,       /* unknown activation, or softmax anywhere but the last layer */
-    NN_ERR_BATCH_SIZE = -5,       /* batch size below 1 or above the number of training samples */
-    NN_ERR_LEARNING_RATE = -6,    /* learning rate not a finite number > 0 */
-    NN_ERR_OPTIMIZER = -7,        /* unknown optimiser or an optimiser parameter out of range */
-    NN_ERR_THREADS = -8,          /* thread count out of range */
+    NN_ERR_NOMEM = -1,         /* an allocation failed: the request is too large for memory */
+    NN_ERR_ARG = -2,           /* a NULL pointer or an out-of-range index */
+    NN_ERR_LAYERS = -3,        /* layer count or a layer size out of range */
+    NN_ERR_ACTIVATION = -4,    /* unknown activation, or softmax anywhere but the last layer */
+    NN_ERR_BATCH_SIZE = -5,    /* batch size below 1 or above the number of training samples */
+    NN_ERR_LEARNING_RATE = -6, /* learning rate not a finite number > 0 */
+    NN_ERR_OPTIMIZER = -7,     /* unknown optimiser or an optimiser parameter out of range */
+    NN_ERR_THREADS = -8,       /* thread count out of range */
 
-    NN_ERR_IDX_MAGIC = -10,       /* the first two bytes are not zero */
-    NN_ERR_IDX_TYPE = -11,        /* the type byte is not 0x08 (unsigned byte) */
-    NN_ERR_IDX_NDIM = -12,        /* 0 or more than 3 dimensions */
-    NN_ERR_IDX_OVERFLOW = -13,    /* the product of the dimensions overflows */
-    NN_ERR_IDX_TRUNCATED = -14,   /* fewer bytes than the header or the dimensions announce */
-    NN_ERR_IDX_TRAILING = -15,    /* more bytes than the dimensions announce */
-    NN_ERR_IDX_COUNT = -16,       /* image and label counts differ, or there are none */
-    NN_ERR_IDX_LABEL = -17,       /* a label is not below the number of classes */
-    NN_ERR_IDX_KIND = -18,        /* images need 3 dimensions (count, rows, cols), labels 1 */
-    NN_ERR_INPUT_SIZE = -19,      /* images of a size the network does not take */
+    NN_ERR_IDX_MAGIC = -10,     /* the first two bytes are not zero */
+    NN_ERR_IDX_TYPE = -11,      /* the type byte is not 0x08 (unsigned byte) */
+    NN_ERR_IDX_NDIM = -12,      /* 0 or more than 3 dimensions */
+    NN_ERR_IDX_OVERFLOW = -13,  /* the product of the dimensions overflows */
+    NN_ERR_IDX_TRUNCATED = -14, /* fewer bytes than the header or the dimensions announce */
+    NN_ERR_IDX_TRAILING = -15,  /* more bytes than the dimensions announce */
+    NN_ERR_IDX_COUNT = -16,     /* image and label counts differ, or there are none */
+    NN_ERR_IDX_LABEL = -17,     /* a label is not below the number of classes */
+    NN_ERR_IDX_KIND = -18,      /* images need 3 dimensions (count, rows, cols), labels 1 */
+    NN_ERR_INPUT_SIZE = -19,    /* images of a size the network does not take */
 
     NN_ERR_MODEL_MAGIC = -30,     /* not a model file */
     NN_ERR_MODEL_VERSION = -31,   /* a model file of a version this build does not read */
@@ -44,19 +44,19 @@ typedef enum nn_status {
     NN_ERR_MODEL_LAYERS = -35,    /* layer sizes or activations out of range */
     NN_ERR_MODEL_VALUES = -36,    /* a weight is NaN or infinite */
 
-    NN_ERR_NO_DIGIT = -40,        /* the image holds no ink: nothing to classify */
-    NN_ERR_IMAGE_SIZE = -41,      /* image width or height is 0 or too large */
+    NN_ERR_NO_DIGIT = -40,   /* the image holds no ink: nothing to classify */
+    NN_ERR_IMAGE_SIZE = -41, /* image width or height is 0 or too large */
 
-    NN_ERR_DIVERGED = -50,        /* training produced a NaN or infinite value; weights rolled back */
-    NN_ERR_STATE = -51            /* a call out of order (e.g. no data yet) */
+    NN_ERR_DIVERGED = -50, /* training produced a NaN or infinite value; weights rolled back */
+    NN_ERR_STATE = -51     /* a call out of order (e.g. no data yet) */
 } nn_status;
 
 /* A static English sentence for any status value, including unknown ones. */
 const char *nn_status_str(int status);
 
 /* ---- limits ---- */
-#define NN_MAX_LAYERS 8      /* dense layers */
-#define NN_MAX_UNITS 16384   /* units in any layer, the input included */
+#define NN_MAX_LAYERS 8    /* dense layers */
+#define NN_MAX_UNITS 16384 /* units in any layer, the input included */
 #define NN_MAX_CLASSES 256
 
 /* ---- random numbers: PCG32 (O'Neill), so that a seed means the same on every platform ---- */
@@ -70,10 +70,10 @@ uint32_t nn_rng_below(nn_rng *rng, uint32_t bound); /* [0, bound), unbiased; bou
 
 /* ---- IDX files (LeCun's format: magic 0 0 type ndim, big-endian u32 dims, the data) ---- */
 typedef struct nn_idx {
-    int ndim;             /* 1..3 */
-    uint32_t dims[3];     /* dims[0] is the item count */
-    const uint8_t *data;  /* points into the parsed buffer */
-    size_t size;          /* product of the dims: bytes of data */
+    int ndim;            /* 1..3 */
+    uint32_t dims[3];    /* dims[0] is the item count */
+    const uint8_t *data; /* points into the parsed buffer */
+    size_t size;         /* product of the dims: bytes of data */
 } nn_idx;
 /* Parses an unsigned-byte IDX file held in buf[0..len). data borrows buf. */
 nn_status nn_idx_parse(const uint8_t *buf, size_t len, nn_idx *out);
@@ -161,7 +161,7 @@ typedef struct nn_train_options {
     int limit;           /* use only the first `limit` training samples; 0 = all */
     uint64_t seed;       /* shuffling */
     nn_sparse_mode sparse;
-    int threads;         /* 1 unless helper threads call nn_trainer_work */
+    int threads; /* 1 unless helper threads call nn_trainer_work */
 } nn_train_options;
 /* Keras' recipe: RMSprop(lr 0.001, rho 0.9, eps 1e-7), batch 128, seed 1, sparse auto, 1 thread. */
 nn_train_options nn_train_defaults(void);
@@ -184,7 +184,7 @@ typedef struct nn_progress {
     double chunk_loss;     /* mean loss over this call's batches */
     double chunk_accuracy;
     int chunk_batches;
-    int sparse_batches;    /* of this call's batches, how many took the sparse-input path */
+    int sparse_batches; /* of this call's batches, how many took the sparse-input path */
 } nn_progress;
 /* Trains up to max_batches batches, stopping early at the end of an epoch, and fills progress.
  * Each epoch visits every sample once in an order shuffled from the seed. On NN_ERR_DIVERGED the
@@ -206,10 +206,10 @@ nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len);
 #define NN_IMAGE_MAX_SIDE 16384
 #define NN_IMAGE_MAX_PIXELS (1u << 26)
 typedef struct nn_preprocess_info {
-    int x0, y0, x1, y1;    /* the ink's bounding box in the source image, x1 and y1 exclusive */
-    int light_on_dark;     /* 1 if the ink was lighter than the background */
-    float ink_fraction;    /* fraction of source pixels taken as ink */
-    float com_x, com_y;    /* centre of mass in the 28x28 result (13.5 is the centre)... */
+    int x0, y0, x1, y1; /* the ink's bounding box in the source image, x1 and y1 exclusive */
+    int light_on_dark;  /* 1 if the ink was lighter than the background */
+    float ink_fraction; /* fraction of source pixels taken as ink */
+    float com_x, com_y; /* centre of mass in the 28x28 result (13.5 is the centre)... */
 } nn_preprocess_info;
 /* From a grayscale image (width x height bytes, row-major) to the 28x28 floats in [0,1] (ink 1,
  * background 0) that the network takes: ink told from background, cropped to its bounding box,

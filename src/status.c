@@ -7,21 +7,31 @@ const char *nn_status_str(int status) {
     case NN_OK: return "ok";
     case NN_ERR_NOMEM: return "out of memory: the request is too large for the memory available";
     case NN_ERR_ARG: return "invalid argument (a missing pointer or an index out of range)";
-    case NN_ERR_LAYERS: return "invalid layer sizes: each layer needs 1 to 16384 units, and 1 to 8 dense layers";
-    case NN_ERR_ACTIVATION: return "invalid activation: softmax is only allowed, and required, on the last layer";
-    case NN_ERR_BATCH_SIZE: return "invalid batch size: it must be at least 1 and at most the number of training samples";
-    case NN_ERR_LEARNING_RATE: return "invalid learning rate: it must be a finite number greater than 0";
-    case NN_ERR_OPTIMIZER: return "invalid optimiser or optimiser parameter (rho, momentum, beta in [0, 1), epsilon > 0)";
+    case NN_ERR_LAYERS:
+        return "invalid layer sizes: each layer needs 1 to 16384 units, and 1 to 8 dense layers";
+    case NN_ERR_ACTIVATION:
+        return "invalid activation: softmax is only allowed, and required, on the last layer";
+    case NN_ERR_BATCH_SIZE:
+        return "invalid batch size: it must be at least 1 and at most the number of training "
+               "samples";
+    case NN_ERR_LEARNING_RATE:
+        return "invalid learning rate: it must be a finite number greater than 0";
+    case NN_ERR_OPTIMIZER:
+        return "invalid optimiser or optimiser parameter (rho, momentum, beta in [0, 1), epsilon > "
+               "0)";
     case NN_ERR_THREADS: return "invalid thread count";
     case NN_ERR_IDX_MAGIC: return "not an IDX file: the first two bytes must be zero";
     case NN_ERR_IDX_TYPE: return "unsupported IDX type: only unsigned bytes (type 0x08) are read";
     case NN_ERR_IDX_NDIM: return "invalid IDX file: it must have 1 to 3 dimensions";
     case NN_ERR_IDX_OVERFLOW: return "invalid IDX file: the product of its dimensions overflows";
-    case NN_ERR_IDX_TRUNCATED: return "truncated IDX file: it holds fewer bytes than its dimensions announce";
-    case NN_ERR_IDX_TRAILING: return "invalid IDX file: it holds more bytes than its dimensions announce";
+    case NN_ERR_IDX_TRUNCATED:
+        return "truncated IDX file: it holds fewer bytes than its dimensions announce";
+    case NN_ERR_IDX_TRAILING:
+        return "invalid IDX file: it holds more bytes than its dimensions announce";
     case NN_ERR_IDX_COUNT: return "IDX image and label counts differ (or are zero)";
     case NN_ERR_IDX_LABEL: return "invalid IDX labels: a label is not below the number of classes";
-    case NN_ERR_IDX_KIND: return "wrong IDX file: images need 3 dimensions (count, rows, columns) and labels 1";
+    case NN_ERR_IDX_KIND:
+        return "wrong IDX file: images need 3 dimensions (count, rows, columns) and labels 1";
     case NN_ERR_INPUT_SIZE: return "the images are not of the size the network takes";
     case NN_ERR_MODEL_MAGIC: return "not a model file (wrong magic)";
     case NN_ERR_MODEL_VERSION: return "model file of an unsupported version";
@@ -31,8 +41,12 @@ const char *nn_status_str(int status) {
     case NN_ERR_MODEL_LAYERS: return "invalid model file: layer sizes or activations out of range";
     case NN_ERR_MODEL_VALUES: return "invalid model file: a weight is NaN or infinite";
     case NN_ERR_NO_DIGIT: return "no digit: the image holds no ink";
-    case NN_ERR_IMAGE_SIZE: return "invalid image size: width and height must be 1 to 16384 and the image at most 64 megapixels";
-    case NN_ERR_DIVERGED: return "training diverged (a NaN or infinite loss): the weights from before it were kept; try a lower learning rate";
+    case NN_ERR_IMAGE_SIZE:
+        return "invalid image size: width and height must be 1 to 16384 and the image at most 64 "
+               "megapixels";
+    case NN_ERR_DIVERGED:
+        return "training diverged (a NaN or infinite loss): the weights from before it were kept; "
+               "try a lower learning rate";
     case NN_ERR_STATE: return "call out of order (no network or no data yet)";
     }
     return "unknown status";

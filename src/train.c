@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 nn_train_options nn_train_defaults(void) {
     nn_train_options o;
     memset(&o, 0, sizeof o);
@@ -145,8 +144,8 @@ double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *corre
     for (int l = L - 1; l >= 0; l--) {
         float *gw = tr->grads + (net->w[l] - net->params);
         float *gb = tr->grads + (net->b[l] - net->params);
-        dense_backward(l > 0 ? dprev : NULL, gw, gb, d, tr->act[l], net->w[l], nb,
-                       net->sizes[l], net->sizes[l + 1]);
+        dense_backward(l > 0 ? dprev : NULL, gw, gb, d, tr->act[l], net->w[l], nb, net->sizes[l],
+                       net->sizes[l + 1]);
         if (l > 0) {
             activation_backward(dprev, tr->act[l], (size_t)nb * net->sizes[l], net->acts[l - 1]);
             float *t = d;

@@ -39,7 +39,8 @@ static void parser(void) {
     CHECK_STATUS(nn_idx_parse(bad, len, &idx), NN_ERR_IDX_NDIM);
     memcpy(bad, buf, len), bad[3] = 4;
     CHECK_STATUS(nn_idx_parse(bad, len, &idx), NN_ERR_IDX_NDIM);
-    for (size_t cut = 0; cut < len; cut++) CHECK(nn_idx_parse(buf, cut, &idx) == NN_ERR_IDX_TRUNCATED);
+    for (size_t cut = 0; cut < len; cut++)
+        CHECK(nn_idx_parse(buf, cut, &idx) == NN_ERR_IDX_TRUNCATED);
     CHECK_STATUS(nn_idx_parse(buf, len - 1, &idx), NN_ERR_IDX_TRUNCATED);
     memcpy(bad, buf, len), bad[len] = 0;
     CHECK_STATUS(nn_idx_parse(bad, len + 1, &idx), NN_ERR_IDX_TRAILING);
@@ -69,7 +70,8 @@ static void parser(void) {
 }
 
 /* Images and labels as malloc'ed IDX files: n images of r x c, labels i % 10. */
-static void make_set(uint8_t **im, size_t *il, uint8_t **lb, size_t *ll, int n, int r, int c, int nl) {
+static void make_set(uint8_t **im, size_t *il, uint8_t **lb, size_t *ll, int n, int r, int c,
+                     int nl) {
     const uint32_t di[3] = {(uint32_t)n, (uint32_t)r, (uint32_t)c}, dl[1] = {(uint32_t)nl};
     *im = malloc(16 + (size_t)n * r * c + 1);
     *lb = malloc(8 + (size_t)nl + 1);

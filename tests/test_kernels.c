@@ -11,7 +11,8 @@
 typedef void (*kernel_fn)(float *, const float *, const float *, int, int, int);
 
 /* a, b laid out as each kernel reads them (see kernels.h); the double result of the product. */
-static double ref_elem(char kind, const float *a, const float *b, int m, int k, int n, int i, int j) {
+static double ref_elem(char kind, const float *a, const float *b, int m, int k, int n, int i,
+                       int j) {
     double s = 0.0;
     for (int p = 0; p < k; p++) {
         double x = kind == 't' ? a[(size_t)p * m + i] : a[(size_t)i * k + p];
@@ -51,7 +52,8 @@ static void check_kernel(const char *name, char kind, kernel_fn scalar, kernel_f
             double tol = 1e-5 * (1.0 + k);
             if (e / tol > worst) worst = e / tol;
         }
-    if (worst > 1.0) fprintf(stderr, "%s %dx%dx%d: error %.3g of tolerance\n", name, m, k, n, worst);
+    if (worst > 1.0)
+        fprintf(stderr, "%s %dx%dx%d: error %.3g of tolerance\n", name, m, k, n, worst);
     CHECK(worst <= 1.0);
     free(a), free(b), free(c1), free(c2);
 }

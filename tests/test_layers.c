@@ -14,11 +14,27 @@ static nn_dataset *make_dataset(int n, int rows, int cols, int classes, uint64_t
     uint8_t *im = malloc(16 + px), *lb = malloc(8 + (size_t)n);
     nn_rng rng;
     nn_rng_seed(&rng, seed, 7);
-    uint8_t hi[16] = {0, 0, 8, 3, 0, 0, (uint8_t)(n >> 8), (uint8_t)n, 0, 0, 0, (uint8_t)rows, 0, 0, 0, (uint8_t)cols};
+    uint8_t hi[16] = {0,
+                      0,
+                      8,
+                      3,
+                      0,
+                      0,
+                      (uint8_t)(n >> 8),
+                      (uint8_t)n,
+                      0,
+                      0,
+                      0,
+                      (uint8_t)rows,
+                      0,
+                      0,
+                      0,
+                      (uint8_t)cols};
     uint8_t hl[8] = {0, 0, 8, 1, 0, 0, (uint8_t)(n >> 8), (uint8_t)n};
     memcpy(im, hi, 16);
     memcpy(lb, hl, 8);
-    for (size_t i = 0; i < px; i++) im[16 + i] = nn_rng_u32(&rng) % 3 == 0 ? 0 : (uint8_t)nn_rng_u32(&rng);
+    for (size_t i = 0; i < px; i++)
+        im[16 + i] = nn_rng_u32(&rng) % 3 == 0 ? 0 : (uint8_t)nn_rng_u32(&rng);
     for (int i = 0; i < n; i++) lb[8 + i] = (uint8_t)(nn_rng_u32(&rng) % classes);
     nn_dataset *ds = NULL;
     CHECK_STATUS(nn_dataset_create(&ds, im, 16 + px, lb, 8 + (size_t)n, classes), NN_OK);

@@ -8,7 +8,8 @@
 #include <string.h>
 
 static void put32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
+    p[3] = (uint8_t)(v >> 24);
 }
 
 /* zlib's CRC-32, computed independently of model.c (bitwise). */
@@ -47,11 +48,11 @@ int main(void) {
     nn_net_free(back);
 
     nn_net *keep = (nn_net *)buf; /* a failed load must set NULL, never a half network */
-#define REFUSED(l, want)                                                                       \
-    do {                                                                                       \
-        keep = (nn_net *)buf;                                                                  \
-        CHECK_STATUS(nn_model_load(&keep, bad, l), want);                                      \
-        CHECK(keep == NULL);                                                                   \
+#define REFUSED(l, want)                                  \
+    do {                                                  \
+        keep = (nn_net *)buf;                             \
+        CHECK_STATUS(nn_model_load(&keep, bad, l), want); \
+        CHECK(keep == NULL);                              \
     } while (0)
     for (size_t cut = 0; cut < len; cut += cut < 64 ? 1 : 997) {
         memcpy(bad, buf, len);

@@ -21,7 +21,8 @@ static nn_dataset *quadrants(int n, uint64_t seed) {
         int q = (int)nn_rng_below(&rng, 4);
         for (int p = 0; p < 16; p++) {
             int pq = (p / 8) * 2 + (p % 4) / 2;
-            im[16 + i * 16 + p] = pq == q ? (uint8_t)(200 + nn_rng_below(&rng, 56)) : (uint8_t)nn_rng_below(&rng, 60);
+            im[16 + i * 16 + p] = pq == q ? (uint8_t)(200 + nn_rng_below(&rng, 56))
+                                          : (uint8_t)nn_rng_below(&rng, 60);
         }
         lb[8 + i] = (uint8_t)q;
     }
@@ -53,13 +54,14 @@ static void epochs_and_order(void) {
     for (int i = 0; i < 300; i++) perm_ok &= seen[i] == 1;
     CHECK(perm_ok);
     CHECK_STATUS(nn_train(tr, 2, &p), NN_OK);
-    CHECK(p.batch == 2 && p.epoch == 0 && !p.epoch_done && p.samples == 256 && p.chunk_batches == 2);
+    CHECK(p.batch == 2 && p.epoch == 0 && !p.epoch_done && p.samples == 256 &&
+          p.chunk_batches == 2);
     CHECK_STATUS(nn_train(tr, 100, &p), NN_OK); /* stops at the end of the epoch */
     CHECK(p.batches_per_epoch == 3 && p.batch == 0 && p.epoch == 1 && p.epoch_done);
-    CHECK(p.samples == 300 && p.chunk_batches == 1); /* the partial batch of 44 */
+    CHECK(p.samples == 300 && p.chunk_batches == 1);   /* the partial batch of 44 */
     CHECK(memcmp(first, tr->perm, sizeof first) != 0); /* reshuffled for epoch 2 */
-    for (int e = 0; e < 30; e++)
-        do CHECK_STATUS(nn_train(tr, 7, &p), NN_OK);
+    for (int e = 0; e < 30; e++) do
+            CHECK_STATUS(nn_train(tr, 7, &p), NN_OK);
         while (!p.epoch_done);
     CHECK(p.epoch == 31 && p.samples == 31 * 300);
     CHECK(p.accuracy > 0.9); /* it learns */
@@ -133,7 +135,8 @@ static void options(void) {
     nn_net_free(wrong);
     /* layers */
     nn_net *bad = (nn_net *)ds;
-    const int zero_hidden[3] = {16, 0, 4}, huge_hidden[3] = {16, 100000, 4}, one_class[3] = {16, 8, 1};
+    const int zero_hidden[3] = {16, 0, 4}, huge_hidden[3] = {16, 100000, 4},
+              one_class[3] = {16, 8, 1};
     CHECK_STATUS(nn_net_create(&bad, 2, zero_hidden, NULL, 1), NN_ERR_LAYERS);
     CHECK(bad == NULL);
     CHECK_STATUS(nn_net_create(&bad, 2, huge_hidden, NULL, 1), NN_ERR_LAYERS);
@@ -178,7 +181,8 @@ static void divergence(void) {
 }
 
 static void optimisers(void) {
-    float w[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.1f, -0.2f, 0.0f}, a[3] = {0}, m[3] = {0}, v[3] = {0};
+    float w[3] = {1.0f, -2.0f, 0.5f}, g[3] = {0.1f, -0.2f, 0.0f}, a[3] = {0}, m[3] = {0},
+          v[3] = {0};
     CHECK(rmsprop_update(w, g, a, 3, 0.001f, 0.9f, 1e-7f) == 0);
     /* a = 0.1 g^2; w -= lr g / (sqrt(0.1) |g| + eps) = lr sign(g) / sqrt(0.1) approximately */
     CHECK_CLOSE(a[0], 0.1 * 0.01, 1e-6);
@@ -192,7 +196,8 @@ static void optimisers(void) {
     CHECK_CLOSE(ws[1], 1.0 + 0.1 + 0.19, 1e-6);
     float wa[1] = {1.0f}, ga[1] = {0.5f};
     adam_update(wa, ga, m, v, 1, 0.001f, 0.9f, 0.999f, 1e-7f, 1);
-    /* first step: m = 0.05, v = 0.00025; lr_t = lr sqrt(0.001)/0.1; w -= lr_t m/(sqrt v + eps) ~ lr */
+    /* first step: m = 0.05, v = 0.00025; lr_t = lr sqrt(0.001)/0.1; w -= lr_t m/(sqrt v + eps) ~ lr
+     */
     CHECK_CLOSE(wa[0], 1.0 - 0.001 * sqrt(0.001) / 0.1 * 0.05 / (sqrt(0.00025) + 1e-7), 1e-6);
     float wn[1] = {3e38f}, gn[1] = {-1.0f}, vn[1] = {0};
     CHECK(sgd_update(wn, gn, vn, 1, 1e38f, 0.0f) == 1); /* overflow to inf is reported */

@@ -55,8 +55,9 @@ static nn_dataset *load_set(const char *dir, const char *images, const char *lab
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: nn_train DIR [--epochs N] [--batch-size N] [--lr X] "
-                        "[--optimizer rmsprop|sgd|adam] [--seed N] [--limit N] [--dense|--sparse]\n");
+        fprintf(stderr,
+                "usage: nn_train DIR [--epochs N] [--batch-size N] [--lr X] "
+                "[--optimizer rmsprop|sgd|adam] [--seed N] [--limit N] [--dense|--sparse]\n");
         return 2;
     }
     nn_train_options o = nn_train_defaults();
@@ -72,14 +73,17 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--sparse")) o.sparse = NN_SPARSE_ON;
         else if (!strcmp(a, "--optimizer")) {
             i++;
-            o.optimizer = !strcmp(v, "sgd") ? NN_OPT_SGD : !strcmp(v, "adam") ? NN_OPT_ADAM : NN_OPT_RMSPROP;
+            o.optimizer = !strcmp(v, "sgd")    ? NN_OPT_SGD
+                          : !strcmp(v, "adam") ? NN_OPT_ADAM
+                                               : NN_OPT_RMSPROP;
         } else {
             fprintf(stderr, "nn_train: unknown option %s\n", a);
             return 2;
         }
     }
     nn_dataset *train = load_set(argv[1], "train-images-idx3-ubyte", "train-labels-idx1-ubyte");
-    nn_dataset *test = train ? load_set(argv[1], "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte") : NULL;
+    nn_dataset *test = train ? load_set(argv[1], "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+                             : NULL;
     if (!test) return 1;
     int sizes[3] = {nn_dataset_rows(train) * nn_dataset_cols(train), 512, 10};
     nn_net *net = NULL;
