@@ -2,6 +2,7 @@
  * (`npm run bench` runs it) and for quick checks. Reads the four plain IDX files of a folder.
  *   build/native/nn_train DIR [--epochs N] [--batch-size N] [--lr X] [--optimizer rmsprop|sgd|adam]
  *                             [--seed N] [--limit N] [--dense|--sparse]
+ *                             [--out MODEL]
  * Prints one line per epoch, then one JSON object as the last line. */
 #define _POSIX_C_SOURCE 200809L
 #include "nn.h"
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
     }
     nn_train_options o = nn_train_defaults();
     int epochs = 5;
+    const char *out_path = NULL;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--epochs")) epochs = atoi(v), i++;
@@ -69,6 +71,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--lr")) o.learning_rate = (float)atof(v), i++;
         else if (!strcmp(a, "--seed")) o.seed = strtoull(v, NULL, 10), i++;
         else if (!strcmp(a, "--limit")) o.limit = atoi(v), i++;
+        else if (!strcmp(a, "--out")) out_path = v, i++;
         else if (!strcmp(a, "--dense")) o.sparse = NN_SPARSE_OFF;
         else if (!strcmp(a, "--sparse")) o.sparse = NN_SPARSE_ON;
         else if (!strcmp(a, "--optimizer")) {
@@ -120,9 +123,22 @@ int main(int argc, char **argv) {
            epochs, ev.accuracy, ev.loss, total);
     for (int e = 0; e < epochs && e < 64; e++) printf("%s%.4f", e ? "," : "", epoch_s[e]);
     printf("]}\n");
+    int rc = 0;
+    if (out_path) {
+        size_t size = nn_model_size(net);
+        uint8_t *buf = malloc(size);
+        FILE *f = fopen(out_path, "wb");
+        if (!buf || !f || nn_model_save(net, buf, size, NULL) != NN_OK ||
+            fwrite(buf, 1, size, f) != size) {
+            fprintf(stderr, "nn_train: cannot write %s\n", out_path);
+            rc = 1;
+        }
+        if (f) fclose(f);
+        free(buf);
+    }
     nn_trainer_free(tr);
     nn_net_free(net);
     nn_dataset_free(train);
     nn_dataset_free(test);
-    return 0;
+    return rc;
 }
