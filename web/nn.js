@@ -78,7 +78,7 @@ export async function loadNN(source = new URL('./nn.wasm', import.meta.url)) {
   else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source))
     module = await WebAssembly.compile(source);
   else {
-    const url = source instanceof URL ? source : new URL(String(source), globalThis.location?.href ?? `file://${process.cwd()}/`);
+    const url = source instanceof URL ? source : new URL(String(source), globalThis.location?.href ?? `file://${globalThis.process.cwd()}/`);
     if (url.protocol === 'file:') module = await WebAssembly.compile(await wasmBytes(url));
     else {
       const response = await fetch(url);
