@@ -1,125 +1,241 @@
-/* kernels_simd.c: wasm_simd128 twins of kernels_scalar.c, register-blocked. Each output element
- * is still summed over k in increasing order from +0 (multiply, then add: wasm has no FMA here),
- * so the results equal the scalar ones bit for bit; the tests compare them exactly.
- * Tiles: MR rows x 4*NV columns of accumulators kept in registers over the whole k loop. */
+/* kernels_simd.c: wasm_simd128 twins of kernels_scalar.c. Each output element is still summed over
+ * k in increasing order from +0 (a multiply, then an add: this LLVM has no relaxed-SIMD FMA), so
+ * the results equal the scalar ones bit for bit; the tests compare them exactly.
+ * Two register-blocked micro-kernels, 8 accumulators each (V8 keeps 16 xmm registers; more
+ * accumulators spill, measured):
+ *   rv: a 4 x 8 tile, vectors along C's rows, each A element splat: for wide outputs;
+ *   cv: an 8 x 4 tile, vectors along C's columns (A's rows loaded as vectors, B splat), stored
+ *       through 4x4 in-register transposes: for outputs only a few columns wide, and for dY.W^T.
+ * Operands are packed into contiguous panels on the stack where the access would be strided
+ * (GotoBLAS' idea at the scale of one layer), k in blocks of KC so that panels fit in L1. */
 #ifdef __wasm_simd128__
 #include "kernels.h"
 
 #include <stddef.h>
+#include <string.h>
 #include <wasm_simd128.h>
 
 #define INLINE static inline __attribute__((always_inline))
+#define KC 512 /* k per block: a B panel of KC x 12 floats (24 KB) stays in L1 */
 
 INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
     return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
 }
 
-/* c tile (mr x 4*nv) at row stride n: sum_p A(r,p) * b[p*n + j], A(r,p) = a[r*ars + p*acs]. */
-INLINE void tile_splat(float *c, const float *a, size_t ars, size_t acs, const float *b, int k,
-                       int n, const int mr, const int nv) {
-    v128_t acc[6][3];
-    for (int r = 0; r < mr; r++)
-        for (int v = 0; v < nv; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
+/* ---- rv tiles: C[R x 4V] at ldc, = (or += when acc) sum_p A(r,p) B(p,v) for p < k, with
+ *      A(r,p) = a[r*ar + p*ac] (R row pointers) and B a packed panel, B(p,v) = b[p*4V + v]. ---- */
+INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, const float *b,
+                   int k, int acc) {
+    v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+    if (acc) {
+        c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
+        c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
+        c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4);
+        c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
+    }
+    const float *a0 = a, *a1 = a + ar, *a2 = a + 2 * ar, *a3 = a + 3 * ar;
     for (int p = 0; p < k; p++) {
-        const float *bp = b + (size_t)p * n;
-        v128_t bv[3];
-        for (int v = 0; v < nv; v++) bv[v] = wasm_v128_load(bp + 4 * v);
-        const float *ap = a + (size_t)p * acs;
-        for (int r = 0; r < mr; r++) {
-            v128_t s = wasm_v128_load32_splat(ap + (size_t)r * ars);
-            for (int v = 0; v < nv; v++) acc[r][v] = madd(acc[r][v], s, bv[v]);
-        }
+        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t s = wasm_v128_load32_splat(a0);
+        c00 = madd(c00, s, b0), c01 = madd(c01, s, b1);
+        s = wasm_v128_load32_splat(a1);
+        c10 = madd(c10, s, b0), c11 = madd(c11, s, b1);
+        s = wasm_v128_load32_splat(a2);
+        c20 = madd(c20, s, b0), c21 = madd(c21, s, b1);
+        s = wasm_v128_load32_splat(a3);
+        c30 = madd(c30, s, b0), c31 = madd(c31, s, b1);
+        a0 += ac, a1 += ac, a2 += ac, a3 += ac, b += 8;
     }
-    for (int r = 0; r < mr; r++)
-        for (int v = 0; v < nv; v++) wasm_v128_store(c + (size_t)r * n + 4 * v, acc[r][v]);
+    wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
+    wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
+    wasm_v128_store(c + 2 * ldc, c20), wasm_v128_store(c + 2 * ldc + 4, c21);
+    wasm_v128_store(c + 3 * ldc, c30), wasm_v128_store(c + 3 * ldc + 4, c31);
 }
 
-/* The columns past the last multiple of 4, one at a time, in the scalar order. */
-static void cols_scalar(float *c, const float *a, size_t ars, size_t acs, const float *b, int m,
-                        int k, int n, int j0) {
-    for (int i = 0; i < m; i++)
-        for (int j = j0; j < n; j++) {
-            float s = 0.0f;
-            for (int p = 0; p < k; p++)
-                s += a[(size_t)i * ars + (size_t)p * acs] * b[(size_t)p * n + j];
-            c[(size_t)i * n + j] = s;
-        }
+/* The narrow tile for outputs of 10 classes: 2 rows x 12 columns, 6 accumulators. */
+INLINE void rv_2x12(float *c, size_t ldc, const float *a, size_t ar, size_t ac, const float *b,
+                    int k, int acc) {
+    v128_t c00, c01, c02, c10, c11, c12;
+    if (acc) {
+        c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4), c02 = wasm_v128_load(c + 8);
+        c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
+        c12 = wasm_v128_load(c + ldc + 8);
+    } else {
+        c00 = c01 = c02 = c10 = c11 = c12 = wasm_f32x4_splat(0.0f);
+    }
+    const float *a0 = a, *a1 = a + ar;
+    for (int p = 0; p < k; p++) {
+        const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8);
+        v128_t s = wasm_v128_load32_splat(a0);
+        c00 = madd(c00, s, b0), c01 = madd(c01, s, b1), c02 = madd(c02, s, b2);
+        s = wasm_v128_load32_splat(a1);
+        c10 = madd(c10, s, b0), c11 = madd(c11, s, b1), c12 = madd(c12, s, b2);
+        a0 += ac, a1 += ac, b += 12;
+    }
+    wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01), wasm_v128_store(c + 8, c02);
+    wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
+    wasm_v128_store(c + ldc + 8, c12);
 }
 
-/* c (m x n) = A (m x k) . b (k x n) with A(i,p) = a[i*ars + p*acs]. Column panels outside, so a
- * panel of b (k x 8 floats) stays in L1 while every row block streams past it. */
-static void gemm_splat(float *c, const float *a, size_t ars, size_t acs, const float *b, int m,
-                       int k, int n) {
-    int j = 0;
-    for (; j + 8 <= n; j += 8) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-            tile_splat(c + (size_t)i * n + j, a + (size_t)i * ars, ars, acs, b + j, k, n, 4, 2);
-        for (; i < m; i++)
-            tile_splat(c + (size_t)i * n + j, a + (size_t)i * ars, ars, acs, b + j, k, n, 1, 2);
+/* C (m x n) (+)= A B for one k block: B packed into panels of nr columns (each element packed
+ * once), A read in place through row pointers. Partial tiles (the last rows or columns) go
+ * through a full tile on the stack: A's missing rows and B's missing columns are zeros there,
+ * and only the valid part is copied out (and in, to continue a sum). */
+INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const float *b, int m,
+                          int k, int n, int acc, const int nr) {
+    const int mr = nr == 8 ? 4 : 2;
+    float bpanel[KC * 12], apanel[KC * 4], t[4 * 12];
+    for (int j = 0; j < n; j += nr) {
+        int cols = n - j < nr ? n - j : nr;
+        for (int p = 0; p < k; p++) {
+            const float *src = b + (size_t)p * n + j;
+            float *d = bpanel + p * nr;
+            if (cols == nr)
+                for (int v = 0; v < nr; v += 4) wasm_v128_store(d + v, wasm_v128_load(src + v));
+            else
+                for (int v = 0; v < nr; v++) d[v] = v < cols ? src[v] : 0.0f;
+        }
+        for (int i = 0; i < m; i += mr) {
+            int rows = m - i < mr ? m - i : mr;
+            float *ci = c + (size_t)i * n + j;
+            const float *ai = a + i * ar;
+            size_t tar = ar, tac = ac;
+            if (rows < mr) { /* the last rows: a zero-padded copy of A's block */
+                for (int p = 0; p < k; p++)
+                    for (int r = 0; r < mr; r++)
+                        apanel[p * mr + r] = r < rows ? ai[r * ar + p * ac] : 0.0f;
+                ai = apanel, tar = 1, tac = (size_t)mr;
+            }
+            if (rows == mr && cols == nr) {
+                if (nr == 8) rv_4x8(ci, n, ai, tar, tac, bpanel, k, acc);
+                else rv_2x12(ci, n, ai, tar, tac, bpanel, k, acc);
+                continue;
+            }
+            for (int r = 0; r < rows && acc; r++)
+                memcpy(t + r * nr, ci + r * n, cols * sizeof(float));
+            if (nr == 8) rv_4x8(t, 8, ai, tar, tac, bpanel, k, acc);
+            else rv_2x12(t, 12, ai, tar, tac, bpanel, k, acc);
+            for (int r = 0; r < rows; r++) memcpy(ci + r * n, t + r * nr, cols * sizeof(float));
+        }
     }
-    for (; j + 4 <= n; j += 4) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-            tile_splat(c + (size_t)i * n + j, a + (size_t)i * ars, ars, acs, b + j, k, n, 4, 1);
-        for (; i < m; i++)
-            tile_splat(c + (size_t)i * n + j, a + (size_t)i * ars, ars, acs, b + j, k, n, 1, 1);
+}
+
+/* Outputs narrower than this take the 2 x 12 tile (10 classes fill 10 of its 12 columns). */
+#define NARROW 16
+
+/* C (m x n) = A B with A(i,p) = a[i*ar + p*ac], B row-major k x n, in k blocks of KC. */
+INLINE void gemm_rv(float *c, const float *a, size_t ar, size_t ac, const float *b, int m, int k,
+                    int n) {
+    if (k == 0) {
+        memset(c, 0, (size_t)m * n * sizeof(float));
+        return;
     }
-    if (j < n) cols_scalar(c, a, ars, acs, b, m, k, n, j);
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = k - p0 < KC ? k - p0 : KC;
+        const float *ak = a + (size_t)p0 * ac, *bk = b + (size_t)p0 * n;
+        if (n < NARROW) gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, p0 > 0, 12);
+        else gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, p0 > 0, 8);
+    }
 }
 
 void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    gemm_splat(c, a, (size_t)k, 1, b, m, k, n);
+    gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
 }
 
 void mm_tn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    gemm_splat(c, a, 1, (size_t)m, b, m, k, n);
+    gemm_rv(c, a, 1, (size_t)m, b, m, k, n);
 }
 
-/* c tile (mr x 4): c[i][j..j+3] = sum_p a[i,p] * b[j+q,p]. Four rows of b are transposed in
- * registers, four k at a time, and reused by the mr rows of a: no transposed copy of b. */
-INLINE void tile_nt(float *c, const float *a, const float *b, int k, int n, const int mr) {
-    v128_t acc[8];
-    for (int r = 0; r < mr; r++) acc[r] = wasm_f32x4_splat(0.0f);
-    const float *b0 = b, *b1 = b + k, *b2 = b + 2 * (size_t)k, *b3 = b + 3 * (size_t)k;
-    int p = 0;
-    for (; p + 4 <= k; p += 4) {
-        v128_t r0 = wasm_v128_load(b0 + p), r1 = wasm_v128_load(b1 + p);
-        v128_t r2 = wasm_v128_load(b2 + p), r3 = wasm_v128_load(b3 + p);
-        v128_t lo01 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-        v128_t lo23 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-        v128_t hi01 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-        v128_t hi23 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        v128_t t[4] = {
-            wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5), wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7),
-            wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5), wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7)};
-        for (int r = 0; r < mr; r++) {
-            const float *ar = a + (size_t)r * k + p;
-            for (int q = 0; q < 4; q++) acc[r] = madd(acc[r], wasm_v128_load32_splat(ar + q), t[q]);
+/* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are
+ *      packed 8 at a time into [k x 8] panels, B (W's rows) is splat in place, and the tile is
+ *      stored through 4x4 in-register transposes. No copy of W, transposed or not. ---- */
+INLINE void transpose4(v128_t *x0, v128_t *x1, v128_t *x2, v128_t *x3) {
+    v128_t lo01 = wasm_i32x4_shuffle(*x0, *x1, 0, 4, 1, 5);
+    v128_t lo23 = wasm_i32x4_shuffle(*x2, *x3, 0, 4, 1, 5);
+    v128_t hi01 = wasm_i32x4_shuffle(*x0, *x1, 2, 6, 3, 7);
+    v128_t hi23 = wasm_i32x4_shuffle(*x2, *x3, 2, 6, 3, 7);
+    *x0 = wasm_i32x4_shuffle(lo01, lo23, 0, 1, 4, 5);
+    *x1 = wasm_i32x4_shuffle(lo01, lo23, 2, 3, 6, 7);
+    *x2 = wasm_i32x4_shuffle(hi01, hi23, 0, 1, 4, 5);
+    *x3 = wasm_i32x4_shuffle(hi01, hi23, 2, 3, 6, 7);
+}
+
+/* C[8 x 4] at ldc (+)= sum_p A(r,p) B(p,j): A(r,p) = a[p*8 + r] (a packed panel),
+ * B(p,j) = b[p + j*bj]. x[j][h] holds rows 4h..4h+3 of column j. */
+INLINE void cv_8x4(float *c, size_t ldc, const float *a, const float *b, size_t bj, int k,
+                   int acc) {
+    v128_t x[4][2];
+    for (int h = 0; h < 2; h++) {
+        v128_t r0, r1, r2, r3;
+        if (acc) {
+            r0 = wasm_v128_load(c + (4 * h) * ldc), r1 = wasm_v128_load(c + (4 * h + 1) * ldc);
+            r2 = wasm_v128_load(c + (4 * h + 2) * ldc), r3 = wasm_v128_load(c + (4 * h + 3) * ldc);
+            transpose4(&r0, &r1, &r2, &r3);
+        } else {
+            r0 = r1 = r2 = r3 = wasm_f32x4_splat(0.0f);
         }
+        x[0][h] = r0, x[1][h] = r1, x[2][h] = r2, x[3][h] = r3;
     }
-    for (; p < k; p++) {
-        v128_t t = wasm_f32x4_make(b0[p], b1[p], b2[p], b3[p]);
-        for (int r = 0; r < mr; r++)
-            acc[r] = madd(acc[r], wasm_v128_load32_splat(a + (size_t)r * k + p), t);
+    const float *b0 = b, *b1 = b + bj, *b2 = b + 2 * bj, *b3 = b + 3 * bj;
+    for (int p = 0; p < k; p++) {
+        const v128_t a0 = wasm_v128_load(a), a1 = wasm_v128_load(a + 4);
+        v128_t s = wasm_v128_load32_splat(b0 + p);
+        x[0][0] = madd(x[0][0], a0, s), x[0][1] = madd(x[0][1], a1, s);
+        s = wasm_v128_load32_splat(b1 + p);
+        x[1][0] = madd(x[1][0], a0, s), x[1][1] = madd(x[1][1], a1, s);
+        s = wasm_v128_load32_splat(b2 + p);
+        x[2][0] = madd(x[2][0], a0, s), x[2][1] = madd(x[2][1], a1, s);
+        s = wasm_v128_load32_splat(b3 + p);
+        x[3][0] = madd(x[3][0], a0, s), x[3][1] = madd(x[3][1], a1, s);
+        a += 8;
     }
-    for (int r = 0; r < mr; r++) wasm_v128_store(c + (size_t)r * n, acc[r]);
+    for (int h = 0; h < 2; h++) {
+        v128_t r0 = x[0][h], r1 = x[1][h], r2 = x[2][h], r3 = x[3][h];
+        transpose4(&r0, &r1, &r2, &r3);
+        wasm_v128_store(c + (4 * h) * ldc, r0), wasm_v128_store(c + (4 * h + 1) * ldc, r1);
+        wasm_v128_store(c + (4 * h + 2) * ldc, r2), wasm_v128_store(c + (4 * h + 3) * ldc, r3);
+    }
 }
 
 void mm_nt_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *bj = b + (size_t)j * k;
-        int i = 0;
-        for (; i + 8 <= m; i += 8) tile_nt(c + (size_t)i * n + j, a + (size_t)i * k, bj, k, n, 8);
-        for (; i < m; i++) tile_nt(c + (size_t)i * n + j, a + (size_t)i * k, bj, k, n, 1);
+    float panel[KC * 8], t[8 * 4];
+    if (k == 0) {
+        memset(c, 0, (size_t)m * n * sizeof(float));
+        return;
     }
-    for (; j < n; j++)
-        for (int i = 0; i < m; i++) {
-            float s = 0.0f;
-            for (int p = 0; p < k; p++) s += a[(size_t)i * k + p] * b[(size_t)j * k + p];
-            c[(size_t)i * n + j] = s;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+        int kc = k - p0 < KC ? k - p0 : KC, acc = p0 > 0;
+        for (int i = 0; i < m; i += 8) {
+            int rows = m - i < 8 ? m - i : 8;
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < 8; r++)
+                    panel[p * 8 + r] = r < rows ? a[(size_t)(i + r) * k + p0 + p] : 0.0f;
+            for (int j = 0; j < n; j += 4) {
+                int cols = n - j < 4 ? n - j : 4;
+                float *cij = c + (size_t)i * n + j;
+                const float *bj = b + (size_t)j * k + p0;
+                if (rows == 8 && cols == 4) {
+                    cv_8x4(cij, n, panel, bj, (size_t)k, kc, acc);
+                    continue;
+                }
+                if (cols < 4) { /* the last 1-3 columns: sequential sums, one element at a time */
+                    for (int r = 0; r < rows; r++)
+                        for (int jj = 0; jj < cols; jj++) {
+                            float sum = acc ? cij[r * n + jj] : 0.0f;
+                            for (int p = 0; p < kc; p++) sum += panel[p * 8 + r] * bj[jj * k + p];
+                            cij[r * n + jj] = sum;
+                        }
+                    continue;
+                }
+                for (int r = 0; r < rows && acc; r++)
+                    memcpy(t + 4 * r, cij + r * n, 4 * sizeof(float));
+                cv_8x4(t, 4, panel, bj, (size_t)k, kc, acc);
+                for (int r = 0; r < rows; r++) memcpy(cij + r * n, t + 4 * r, 4 * sizeof(float));
+            }
         }
+    }
 }
 
 #else

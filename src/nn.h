@@ -221,6 +221,13 @@ nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *
 nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
                              nn_preprocess_info *info);
 
+/* ---- measurement (bench.c), for `npm run bench` ---- */
+/* iters rounds of independent f32x4 multiply-adds: nn_bench_peak_flops_per_iter() flops each. */
+float nn_bench_peak(int iters);
+int nn_bench_peak_flops_per_iter(void);
+/* Product `which` (0 X.W, 1 dY.W^T, 2 X^T.dY; 3-5 their scalar twins) reps times at m x k x n. */
+int nn_bench_kernel(int which, int m, int k, int n, int reps);
+
 #ifdef __cplusplus
 }
 #endif

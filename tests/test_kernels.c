@@ -77,6 +77,13 @@ int main(void) {
     check_kernel("mm_nt", 'T', mm_nt_scalar, mm_nt, 128, 10, 512, &rng);
     check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 784, 128, 512, &rng);
     check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 512, 96, 10, &rng);
+    /* k past one panel block (512), with partial tiles in every direction */
+    check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 13, 1100, 10, &rng);
+    check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 13, 1100, 37, &rng);
+    check_kernel("mm_nt", 'T', mm_nt_scalar, mm_nt, 13, 1100, 7, &rng);
+    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 13, 1100, 10, &rng);
+    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 21, 1100, 37, &rng);
+    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 16, 1100, 10, &rng);
     fprintf(stderr, "kernels under test: %s\n", NN_KERNELS_SIMD ? "wasm SIMD vs scalar" : "scalar");
     return check_failures("test_kernels");
 }
