@@ -209,12 +209,13 @@ typedef struct nn_preprocess_info {
     int x0, y0, x1, y1; /* the ink's bounding box in the source image, x1 and y1 exclusive */
     int light_on_dark;  /* 1 if the ink was lighter than the background */
     float ink_fraction; /* fraction of source pixels taken as ink */
-    float com_x, com_y; /* centre of mass in the 28x28 result (13.5 is the centre)... */
+    float com_x, com_y; /* centre of mass of the result in pixel indices: 14.0, as MNIST has it */
 } nn_preprocess_info;
 /* From a grayscale image (width x height bytes, row-major) to the 28x28 floats in [0,1] (ink 1,
  * background 0) that the network takes: ink told from background, cropped to its bounding box,
  * area-averaged to fit 20x20 keeping the aspect ratio, placed in 28x28 with its centre of mass
- * at the centre. NN_ERR_NO_DIGIT for an image without ink. info may be NULL. */
+ * at the centre. NN_ERR_NO_DIGIT for an image without ink. info may be NULL. On an error out784
+ * is left untouched and info zeroed. */
 nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *out784,
                              nn_preprocess_info *info);
 /* The same from RGBA bytes (a canvas' ImageData); transparent pixels count as background. */

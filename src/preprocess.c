@@ -1,0 +1,880 @@
+/* preprocess.c: a drawn, scanned or photographed digit to the 28x28 input MNIST was made of.
+ * Steps: ink darkness (alpha composited) -> polarity -> background (a bright percentile on a
+ * 32-cell grid, closed, holes filled, pixel-exact at steps) divided out -> noise-aware levels that
+ * keep the grey edges -> specks dropped -> thin strokes thickened -> exact area resampling of the
+ * ink's box to 20 pixels, centred by mass in 28x28. Every pass is O(pixels).
+ * Conventions: pixel (x, y) covers [x, x+1) x [y, y+1); darkness D is 0 on paper and 1 on ink; the
+ * result's centre of mass sits on pixel index (14, 14), where MNIST's training digits have it. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+
+enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
+
+/* MNIST shifted by whole pixels; its 60000 training digits average (14.01, 14.00) in pixel
+ * indices, so the exact (sub-pixel) placement here aims at 14.0, not 13.5. */
+#define COM_TARGET 14.0
+#define POLARITY_RADIUS 8 /* cells: a window of about half the image, whose median is paper */
+#define BG_RADIUS 1       /* cells: 3x3 cells, small enough to follow light fall-off */
+#define BG_QUANTILE 0.8   /* paper is the bright 80% unless ink covers 80% of a window */
+#define CLOSE_RADIUS 3    /* cells: fills background dips (solid ink blobs) up to 7 cells wide */
+#define BG_FLOOR 32.0f    /* divide by no less: a black background must not blow up noise */
+#define STEP_RATIO 0.85   /* cell backgrounds this far apart nearby: a page edge or a shadow */
+#define STEP_SIDE 40      /* near steps: a pixel closing of radius (long side / STEP_SIDE) */
+#define PAPER_MAX_D 0.25  /* only pixels below this darkness vote for the paper level */
+#define GATE_SIGMAS 5.0   /* ink candidates stand this many noise sigmas above the paper */
+#define GATE_MIN 0.08     /* ... and at least this much darker (20 levels on white paper) */
+#define GATE_MIN_LEVELS 6 /* ... and by at least this many grey levels */
+#define LO_SIGMAS 3.0     /* ink intensity starts at 0 this far above the paper */
+#define INK_QUANTILE 0.75 /* of the candidates: the solid-ink level that maps to 1 */
+#define MIN_CONTRAST 0.12 /* solid ink must be this much darker than the paper */
+#define MIN_INK_PIXELS 3  /* fewer strong pixels than this is a speck, not a digit */
+#define NEAR_BASE 0.25    /* a part is kept within (NEAR_BASE + mass ratio) * box side */
+#define PART_MIN 0.02     /* parts lighter than this share of the main stroke are specks */
+#define THIN_OUT 1.0      /* strokes thinner than this in the result (MNIST: 2.0, 1-3) ... */
+#define TARGET_OUT 2.0    /* ... are dilated to about this width */
+
+typedef struct cells {
+    int w, h, c, gx, gy;
+    int *col_cell; /* w: the cell column of each pixel column */
+    uint32_t *ih;  /* (gy+1) x (gx+1) x BINS: integral histogram over cells */
+} cells;
+
+typedef struct comp {
+    double mass;
+    int count, x0, y0, x1, y1, border, keep;
+} comp;
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+/* fmaxf is a libm call unless NaNs are ruled out; nothing here is NaN */
+static float maxf(float a, float b) { return a > b ? a : b; }
+static float minf(float a, float b) { return a < b ? a : b; }
+
+/* ---- integral histogram over a grid of cells: any window's percentile in O(BINS) ---- */
+
+static nn_status cells_build(cells *g, const uint8_t *p, int w, int h) {
+    int side = imax(w, h);
+    g->w = w, g->h = h;
+    g->c = (side + GRID - 1) / GRID;
+    g->gx = (w + g->c - 1) / g->c, g->gy = (h + g->c - 1) / g->c;
+    size_t stride = (size_t)g->gx + 1;
+    g->col_cell = malloc((size_t)w * sizeof *g->col_cell);
+    g->ih = calloc(((size_t)g->gy + 1) * stride * BINS, sizeof *g->ih);
+    if (!g->col_cell || !g->ih) return NN_ERR_NOMEM;
+    for (int x = 0; x < w; x++) g->col_cell[x] = x / g->c;
+    for (int y = 0; y < h; y++) {
+        uint32_t *row = g->ih + ((size_t)(y / g->c) + 1) * stride * BINS + BINS;
+        const uint8_t *src = p + (size_t)y * w;
+        for (int x = 0; x < w; x++) row[(size_t)g->col_cell[x] * BINS + src[x]]++;
+    }
+    for (int j = 1; j <= g->gy; j++)
+        for (int i = 1; i <= g->gx; i++) {
+            uint32_t *a = g->ih + ((size_t)j * stride + i) * BINS;
+            const uint32_t *up = a - stride * BINS, *left = a - BINS, *diag = up - BINS;
+            for (int b = 0; b < BINS; b++) a[b] += up[b] + left[b] - diag[b];
+        }
+    return NN_OK;
+}
+
+/* After the image is inverted (v -> 255 - v) its histograms are the old ones mirrored. */
+static void cells_mirror(cells *g) {
+    size_t n = ((size_t)g->gy + 1) * ((size_t)g->gx + 1);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t *a = g->ih + k * BINS;
+        for (int b = 0; b < BINS / 2; b++) {
+            uint32_t t = a[b];
+            a[b] = a[BINS - 1 - b], a[BINS - 1 - b] = t;
+        }
+    }
+}
+
+/* The q-quantile of the pixels in the cells within r of cell (cx, cy), clipped to the grid. */
+static int cells_quantile(const cells *g, int cx, int cy, int r, double q) {
+    int i0 = imax(cx - r, 0), i1 = imin(cx + r + 1, g->gx);
+    int j0 = imax(cy - r, 0), j1 = imin(cy + r + 1, g->gy);
+    size_t stride = (size_t)g->gx + 1;
+    const uint32_t *a = g->ih + ((size_t)j1 * stride + i1) * BINS;
+    const uint32_t *b = g->ih + ((size_t)j0 * stride + i1) * BINS;
+    const uint32_t *c = g->ih + ((size_t)j1 * stride + i0) * BINS;
+    const uint32_t *d = g->ih + ((size_t)j0 * stride + i0) * BINS;
+    uint32_t hist[BINS];
+    uint64_t total = 0;
+    for (int k = 0; k < BINS; k++) hist[k] = a[k] - b[k] - c[k] + d[k], total += hist[k];
+    uint64_t need = (uint64_t)ceil(q * (double)total), cum = 0;
+    if (need < 1) need = 1;
+    for (int k = 0; k < BINS; k++)
+        if ((cum += hist[k]) >= need) return k;
+    return BINS - 1;
+}
+
+/* ---- polarity: which tail of the residual from the local median is heavy ---- */
+
+/* Median bin and median absolute deviation (in bins) of the counts h[0..n); 0 if empty. */
+static int median_mad(const uint32_t *h, int n, int *mad) {
+    uint64_t total = 0, cum = 0;
+    for (int b = 0; b < n; b++) total += h[b];
+    *mad = 0;
+    if (total == 0) return 0;
+    uint64_t half = (total + 1) / 2;
+    int m = 0;
+    while ((cum += h[m]) < half) m++;
+    for (cum = h[m]; cum < half;) {
+        ++*mad;
+        if (m + *mad < n) cum += h[m + *mad];
+        if (m - *mad >= 0) cum += h[m - *mad];
+    }
+    return m;
+}
+
+static int light_on_dark(const cells *g, const uint8_t *p) {
+    uint8_t med[GRID * GRID];
+    uint32_t hist[511] = {0};
+    for (int j = 0; j < g->gy; j++)
+        for (int i = 0; i < g->gx; i++)
+            med[j * g->gx + i] = (uint8_t)cells_quantile(g, i, j, POLARITY_RADIUS, 0.5);
+    for (int y = 0; y < g->h; y++) {
+        const uint8_t *m = med + (y / g->c) * g->gx, *src = p + (size_t)y * g->w;
+        for (int x = 0; x < g->w; x++) hist[src[x] - m[g->col_cell[x]] + 255]++;
+    }
+    int mad, mr = median_mad(hist, 511, &mad);
+    /* 3 sigmas of the noise (or 4 levels on clean images) before anything counts as a tail */
+    double k = fmax(3.0 * 1.4826 * mad, 4.0), dark = 0, light = 0;
+    for (int r = 0; r < 511; r++) {
+        double dist = fabs((double)(r - mr)) - k;
+        if (dist <= 0) continue;
+        if (r < mr) dark += dist * (double)hist[r];
+        else light += dist * (double)hist[r];
+    }
+    return light > dark;
+}
+
+/* ---- background: per-cell bright percentile, grey closing, bilinear between cell centres ---- */
+
+/* Point reflection about the edge keeps a linear light gradient linear past the border, so the
+ * closing below does not brighten the borders of an unevenly lit page. */
+static float reflect_at(const float *v, int n, int stride, int i) {
+    float x;
+    if (i >= 0 && i < n) return v[(size_t)i * stride];
+    if (i < 0) x = 2 * v[0] - v[(size_t)imin(-i, n - 1) * stride];
+    else x = 2 * v[(size_t)(n - 1) * stride] - v[(size_t)imax(2 * (n - 1) - i, 0) * stride];
+    return x < 0 ? 0 : x > 255 ? 255 : x;
+}
+
+/* Closing (max then min over (2r+1)^2 cells) of the gx x gy grid v, in place. */
+static nn_status close_grid(float *v, int gx, int gy, int r) {
+    int pad = 2 * r, pw = gx + 2 * pad, ph = gy + 2 * pad;
+    float *tmp = malloc((size_t)pw * gy * sizeof *tmp);
+    float *padded = malloc((size_t)pw * ph * sizeof *padded);
+    float *dil = malloc((size_t)pw * ph * sizeof *dil);
+    if (!tmp || !padded || !dil) {
+        free(tmp), free(padded), free(dil);
+        return NN_ERR_NOMEM;
+    }
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < pw; i++)
+            tmp[j * pw + i] = reflect_at(v + (size_t)j * gx, gx, 1, i - pad);
+    for (int j = 0; j < ph; j++)
+        for (int i = 0; i < pw; i++) padded[j * pw + i] = reflect_at(tmp + i, gy, pw, j - pad);
+    for (int j = r; j < ph - r; j++)
+        for (int i = r; i < pw - r; i++) {
+            float m = 0;
+            for (int dj = -r; dj <= r; dj++)
+                for (int di = -r; di <= r; di++) m = maxf(m, padded[(j + dj) * pw + i + di]);
+            dil[j * pw + i] = m;
+        }
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++) {
+            float m = 255;
+            for (int dj = -r; dj <= r; dj++)
+                for (int di = -r; di <= r; di++)
+                    m = minf(m, dil[(j + pad + dj) * pw + i + pad + di]);
+            v[j * gx + i] = m;
+        }
+    free(tmp), free(padded), free(dil);
+    return NN_OK;
+}
+
+/* Fills the dark basins of the gx x gy grid v that do not reach its border (grey reconstruction
+ * by erosion from the border, 8-connected). A dark region enclosed by paper is on the page, so
+ * it is ink however large (a bold blob); one reaching the border is the table or a margin. */
+static void fill_holes(float *v, int gx, int gy) {
+    int n = gx * gy;
+    float marker[GRID * GRID];
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++)
+            marker[j * gx + i] = (i == 0 || j == 0 || i == gx - 1 || j == gy - 1) ? v[j * gx + i]
+                                                                                  : 255;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < n; k++) {
+                int idx = pass ? n - 1 - k : k, i = idx % gx, j = idx / gx;
+                float m = marker[idx];
+                for (int dj = -1; dj <= 1; dj++)
+                    for (int di = -1; di <= 1; di++) {
+                        int ii = i + di, jj = j + dj;
+                        if (ii >= 0 && jj >= 0 && ii < gx && jj < gy)
+                            m = minf(m, marker[jj * gx + ii]);
+                    }
+                m = maxf(m, v[idx]);
+                if (m < marker[idx]) marker[idx] = m, changed = 1;
+            }
+    }
+    memcpy(v, marker, (size_t)n * sizeof *v);
+}
+
+/* For each of n pixels along an axis: the cell centre at or before it and the fraction towards
+ * the next one (0 past the first and last centres: the background is held flat there). */
+static void axis_interp(int n, int c, int cells_n, int *i0, float *f) {
+    for (int x = 0; x < n; x++) {
+        double px = x + 0.5, lo = 0.5 * (double)c;
+        int i = (int)floor(px / c - 0.5);
+        if (px <= lo || i < 0) {
+            i0[x] = 0, f[x] = 0;
+        } else if (i >= cells_n - 1) {
+            i0[x] = cells_n - 1, f[x] = 0;
+        } else {
+            double a = 0.5 * ((double)i * c + (double)(i + 1) * c);
+            double b = 0.5 * ((double)(i + 1) * c + fmin((double)(i + 2) * c, (double)n));
+            i0[x] = i, f[x] = (float)((px - a) / (b - a));
+            if (f[x] > 1) f[x] = 1;
+        }
+    }
+}
+
+/* Sliding maximum (dilate) or minimum over [i - r, i + r] of n bytes at a stride, van Herk /
+ * Gil-Werman: O(n) whatever r. Past the ends the neutral value: only the image counts. */
+static void slide_u8(uint8_t *v, int n, size_t stride, int r, int dilate, uint8_t *buf, uint8_t *g,
+                     uint8_t *hb) {
+    r = imin(r, n); /* a wider window sees the whole line all the same */
+    int len = n + 2 * r, k = 2 * r + 1;
+    uint8_t pad = dilate ? 0 : 255;
+    for (int i = 0; i < len; i++)
+        buf[i] = (i >= r && i < n + r) ? v[(size_t)(i - r) * stride] : pad;
+#define PICK(a, b) (dilate ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+    for (int i = 0; i < len; i++) g[i] = (i % k == 0) ? buf[i] : PICK(g[i - 1], buf[i]);
+    for (int i = len - 1; i >= 0; i--)
+        hb[i] = (i == len - 1 || (i + 1) % k == 0) ? buf[i] : PICK(hb[i + 1], buf[i]);
+    for (int i = 0; i < n; i++) v[(size_t)i * stride] = PICK(hb[i], g[i + 2 * r]);
+#undef PICK
+}
+
+/* The background ready for darkness D = 1 - v / background (v the ink-darkness byte, inverted
+ * for light ink), row by row. No per-pixel darkness is kept: a row costs a few flops to redo,
+ * while fresh image-sized buffers cost page faults on every call.
+ * Cells smooth the background over a cell or so, which is right for light falling off but turns
+ * the dark side of a sharp step (the table beside the page, a hard shadow) into a band of "ink".
+ * Near such steps the background is also capped by a grey closing of the pixels, which keeps
+ * steps where they are and fills only dark strokes narrower than twice its radius. */
+typedef struct field {
+    const uint8_t *p;
+    int flip, w, h, c, gx, gy;
+    const int *col_cell;
+    float *bg, *row, *xf, *yf; /* gx x gy cells; gx for the current row; w; h */
+    float *bgrow;              /* w: the background along the current row */
+    int *xi, *yi;              /* w; h */
+    uint8_t *step;             /* gx x gy: 1 near a step */
+    uint8_t *closed;           /* w x h closing of the (inverted) image; NULL without steps */
+} field;
+
+static void field_free(field *f) {
+    free(f->bg), free(f->row), free(f->bgrow), free(f->xf), free(f->yf), free(f->xi), free(f->yi);
+    free(f->step), free(f->closed);
+}
+
+/* Grey closing of the (inverted) image with a (2r+1)^2 square, separable. Columns are handled 64
+ * at a time, transposed into rows, so that every pass reads memory in order. */
+static nn_status close_pixels(field *f) {
+    enum { STRIP = 64 };
+    int w = f->w, h = f->h, side = imax(w, h), r = imax(2, (side + STEP_SIDE / 2) / STEP_SIDE);
+    int len = side + 2 * r;
+    uint8_t *buf = malloc((size_t)len * 3), *strip = malloc((size_t)STRIP * h);
+    if (!buf || !strip || !(f->closed = malloc((size_t)w * h))) {
+        free(buf), free(strip);
+        return NN_ERR_NOMEM;
+    }
+    uint8_t *c = f->closed;
+    for (size_t i = 0; i < (size_t)w * h; i++) c[i] = (uint8_t)(f->flip ? 255 - f->p[i] : f->p[i]);
+    for (int pass = 0; pass < 2; pass++) {
+        int dilate = pass == 0;
+        for (int y = 0; y < h; y++)
+            slide_u8(c + (size_t)y * w, w, 1, r, dilate, buf, buf + len, buf + 2 * len);
+        for (int x0 = 0; x0 < w; x0 += STRIP) {
+            int n = imin(STRIP, w - x0);
+            for (int y = 0; y < h; y++)
+                for (int k = 0; k < n; k++) strip[(size_t)k * h + y] = c[(size_t)y * w + x0 + k];
+            for (int k = 0; k < n; k++)
+                slide_u8(strip + (size_t)k * h, h, 1, r, dilate, buf, buf + len, buf + 2 * len);
+            for (int y = 0; y < h; y++)
+                for (int k = 0; k < n; k++) c[(size_t)y * w + x0 + k] = strip[(size_t)k * h + y];
+        }
+    }
+    free(buf), free(strip);
+    return NN_OK;
+}
+
+static nn_status field_build(field *f, const cells *g, const uint8_t *p, int flip) {
+    int w = g->w, h = g->h, gx = g->gx, gy = g->gy, any = 0;
+    memset(f, 0, sizeof *f);
+    f->p = p, f->flip = flip, f->w = w, f->h = h, f->c = g->c, f->gx = gx, f->gy = gy;
+    f->col_cell = g->col_cell;
+    f->bg = malloc((size_t)gx * gy * sizeof *f->bg), f->row = malloc((size_t)gx * sizeof *f->row);
+    f->bgrow = malloc((size_t)w * sizeof *f->bgrow);
+    f->xi = malloc((size_t)w * sizeof *f->xi), f->yi = malloc((size_t)h * sizeof *f->yi);
+    f->xf = malloc((size_t)w * sizeof *f->xf), f->yf = malloc((size_t)h * sizeof *f->yf);
+    f->step = calloc((size_t)gx * gy, 1);
+    if (!f->bg || !f->row || !f->bgrow || !f->xi || !f->yi || !f->xf || !f->yf || !f->step)
+        return NN_ERR_NOMEM;
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++)
+            f->bg[j * gx + i] = (float)cells_quantile(g, i, j, BG_RADIUS, BG_QUANTILE);
+    nn_status st = close_grid(f->bg, gx, gy, CLOSE_RADIUS);
+    if (st != NN_OK) return st;
+    fill_holes(f->bg, gx, gy);
+    axis_interp(w, g->c, gx, f->xi, f->xf);
+    axis_interp(h, g->c, gy, f->yi, f->yf);
+    /* a step between neighbouring cells flags the 5x5 cells around the cell: bilinear
+     * interpolation carries the step's blur one cell further */
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++) {
+            float lo = 255, hi = 0;
+            for (int dj = -1; dj <= 1; dj++)
+                for (int di = -1; di <= 1; di++) {
+                    int jj = j + dj, ii = i + di;
+                    if (jj < 0 || ii < 0 || jj >= gy || ii >= gx) continue;
+                    lo = minf(lo, f->bg[jj * gx + ii]), hi = maxf(hi, f->bg[jj * gx + ii]);
+                }
+            if (lo >= STEP_RATIO * hi) continue;
+            any = 1;
+            for (int jj = imax(j - 2, 0); jj <= imin(j + 2, gy - 1); jj++)
+                for (int ii = imax(i - 2, 0); ii <= imin(i + 2, gx - 1); ii++)
+                    f->step[jj * gx + ii] = 1;
+        }
+    return any ? close_pixels(f) : NN_OK;
+}
+
+/* Pixels [x0, x1) of row y: darkness D = 1 - v / background, clamped to [-1, 1], into d, and
+ * the excess E = background - v in grey levels into e (if not NULL). */
+static void dark_row(field *f, int y, int x0, int x1, float *d, float *e) {
+    int gx = f->gx;
+    /* a + f * (b - a) is exactly a when the neighbours agree: clean pages stay at 255 */
+    const float *r0 = f->bg + (size_t)f->yi[y] * gx,
+                *r1 = f->bg + (size_t)imin(f->yi[y] + 1, f->gy - 1) * gx;
+    for (int i = 0; i < gx; i++) f->row[i] = r0[i] + f->yf[y] * (r1[i] - r0[i]);
+    const uint8_t *src = f->p + (size_t)y * f->w + x0;
+    float *v = f->bgrow;
+    int n = x1 - x0;
+    for (int x = x0; x < x1; x++) {
+        float a = f->row[f->xi[x]], b = f->row[imin(f->xi[x] + 1, gx - 1)];
+        v[x - x0] = a + f->xf[x] * (b - a);
+    }
+    if (f->closed) {
+        const uint8_t *closed = f->closed + (size_t)y * f->w + x0;
+        const uint8_t *step = f->step + (size_t)(y / f->c) * gx;
+        for (int k = 0; k < n; k++)
+            if (step[f->col_cell[x0 + k]]) v[k] = minf(v[k], closed[k]);
+    }
+    /* the loops below have no gathers and no branches: they vectorise */
+    for (int k = 0; k < n; k++) {
+        float s = f->flip ? (float)(255 - src[k]) : (float)src[k];
+        float dv = 1.0f - s / maxf(v[k], BG_FLOOR);
+        d[k] = maxf(dv, -1.0f);
+    }
+    if (e)
+        for (int k = 0; k < n; k++) e[k] = v[k] - (f->flip ? (float)(255 - src[k]) : (float)src[k]);
+}
+
+/* ---- levels: paper and noise, in darkness D and in excess grey levels E, then the ink ---- */
+
+/* Ink must stand out of the noise in grey levels (E), not only relative to the background (D):
+ * dividing by a dark background (the table beside the page, a deep shadow) multiplies its noise,
+ * which the paper-dominated noise of D would not cover. */
+typedef struct levels {
+    float lo, hi; /* intensity = (D - lo) / (hi - lo) */
+    float strong; /* D >= strong ... */
+    float gate_e; /* ... and E >= gate_e: surely ink */
+} levels;
+
+enum { EBINS = 1021 }; /* E in [-255, 255] by half levels */
+static int dbin(float v) { return (int)floorf((v + 1.0f) * 512.0f); }
+static double dval(int bin) { return bin / 512.0 - 1.0; }
+static int ebin(float v) { return (int)floorf((v + 255.0f) * 2.0f); }
+
+static float intensity(float d, const levels *lv) {
+    float v = (d - lv->lo) / (lv->hi - lv->lo);
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* d, e: w floats of scratch */
+static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
+    uint32_t *hd = calloc(DBINS, sizeof *hd), *he = calloc(EBINS, sizeof *he);
+    nn_status st = NN_ERR_NOMEM;
+    if (!hd || !he) goto done;
+    /* paper and noise: every other row and column of large images is plenty */
+    int step = (size_t)f->w * f->h > 262144 ? 2 : 1;
+    for (int y = 0; y < f->h; y += step) {
+        dark_row(f, y, 0, f->w, d, e);
+        for (int x = 0; x < f->w; x += step) hd[dbin(d[x])]++, he[ebin(e[x])]++;
+    }
+    /* the paper's D: the median and MAD of the pixels that may be paper, so that a digit
+     * covering more than half of the image still leaves the paper level where it is */
+    int top = dbin((float)PAPER_MAX_D), mad_d, mad_e;
+    int mb = median_mad(hd, top, &mad_d), me = median_mad(he, EBINS, &mad_e);
+    st = NN_ERR_NO_DIGIT;
+    uint64_t np = 0;
+    for (int b = 0; b < top; b++) np += hd[b];
+    if (np == 0) goto done;
+    double m = dval(mb), sigma = fmax(1.4826 * mad_d / 512.0, 0.5 / 255.0);
+    double gate = m + fmax(GATE_SIGMAS * sigma, GATE_MIN);
+    double gate_e = (me - 510) / 2.0 + fmax(GATE_SIGMAS * 1.4826 * mad_e / 2.0, GATE_MIN_LEVELS);
+    /* the ink level: a high quantile of the D of the candidates, over every pixel */
+    memset(hd, 0, DBINS * sizeof *hd);
+    uint64_t nc = 0, cum = 0;
+    for (int y = 0; y < f->h; y++) {
+        dark_row(f, y, 0, f->w, d, e);
+        for (int x = 0; x < f->w; x++)
+            if (d[x] > gate && e[x] >= gate_e) hd[dbin(d[x])]++, nc++;
+    }
+    if (nc == 0) goto done;
+    uint64_t need = (uint64_t)ceil(INK_QUANTILE * (double)nc);
+    int hb = 0;
+    for (cum = hd[hb]; cum < need;) cum += hd[++hb];
+    double hi = dval(hb), lo = m + LO_SIGMAS * sigma;
+    if (hi - m < MIN_CONTRAST || hi <= lo) goto done;
+    lv->lo = (float)lo, lv->hi = (float)hi, lv->gate_e = (float)gate_e;
+    lv->strong = (float)fmax(gate, 0.5 * (lo + hi));
+    st = NN_OK;
+done:
+    free(hd), free(he);
+    return st;
+}
+
+/* ---- components of the strong pixels: runs of a row joined to the runs they touch above ---- */
+
+typedef struct run {
+    int y, x0, x1; /* strong pixels [x0, x1) of row y */
+    int32_t id;    /* union-find parent (an earlier run, or itself), then the component */
+    float mass;    /* sum of the ink intensity */
+} run;
+
+typedef struct runs {
+    run *r;
+    size_t n, cap;
+} runs;
+
+static int runs_push(runs *rs, int y, int x0, int x1, float mass) {
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? 2 * rs->cap : 1024;
+        run *r = realloc(rs->r, cap * sizeof *r);
+        if (!r) return 0;
+        rs->r = r, rs->cap = cap;
+    }
+    rs->r[rs->n] = (run){y, x0, x1, (int32_t)rs->n, mass};
+    rs->n++;
+    return 1;
+}
+
+static int32_t uf_find(run *r, int32_t a) {
+    while (r[a].id != a) a = r[a].id = r[r[a].id].id;
+    return a;
+}
+
+/* Collects the runs of strong pixels (D >= strong, E >= gate_e) and joins them 8-connected into
+ * components 1..*ncomp (the runs' ids). A label image would cost 4 bytes a pixel; runs cost only
+ * where ink is. */
+static nn_status label(field *f, float *rowbuf, float *ebuf, const levels *lv, runs *rs, comp **out,
+                       int32_t *ncomp) {
+    int w = f->w, h = f->h;
+    size_t prev0 = 0, prev1 = 0;
+    for (int y = 0; y < h; y++) {
+        size_t cur0 = rs->n;
+        int start = -1;
+        float mass = 0;
+        dark_row(f, y, 0, w, rowbuf, ebuf);
+        for (int x = 0; x < w; x++) {
+            if (rowbuf[x] >= lv->strong && ebuf[x] >= lv->gate_e) {
+                if (start < 0) start = x, mass = 0;
+                mass += intensity(rowbuf[x], lv);
+            } else if (start >= 0) {
+                if (!runs_push(rs, y, start, x, mass)) return NN_ERR_NOMEM;
+                start = -1;
+            }
+        }
+        if (start >= 0 && !runs_push(rs, y, start, w, mass)) return NN_ERR_NOMEM;
+        /* runs touch (8-connected) when each starts at most one pixel past the other's end */
+        size_t p = prev0;
+        for (size_t c = cur0; c < rs->n; c++) {
+            run *rc = rs->r + c;
+            while (p < prev1 && rs->r[p].x1 < rc->x0) p++;
+            for (size_t q = p; q < prev1 && rs->r[q].x0 <= rc->x1; q++) {
+                int32_t a = uf_find(rs->r, (int32_t)c), b = uf_find(rs->r, (int32_t)q);
+                if (a < b) rs->r[b].id = a;
+                else if (b < a) rs->r[a].id = b;
+            }
+        }
+        prev0 = cur0, prev1 = rs->n;
+    }
+    /* a parent always precedes its child, so one ascending pass turns ids into components */
+    int32_t nc = 0;
+    for (size_t a = 0; a < rs->n; a++)
+        rs->r[a].id = (size_t)rs->r[a].id == a ? ++nc : rs->r[rs->r[a].id].id;
+    comp *cs = calloc((size_t)nc + 1, sizeof *cs);
+    if (!cs) return NN_ERR_NOMEM;
+    for (int32_t c = 1; c <= nc; c++) cs[c].x0 = w, cs[c].y0 = h;
+    for (size_t a = 0; a < rs->n; a++) {
+        const run *r = rs->r + a;
+        comp *c = cs + r->id;
+        c->mass += r->mass, c->count += r->x1 - r->x0;
+        c->x0 = imin(c->x0, r->x0), c->x1 = imax(c->x1, r->x1);
+        c->y0 = imin(c->y0, r->y), c->y1 = imax(c->y1, r->y + 1);
+    }
+    for (int32_t c = 1; c <= nc; c++)
+        cs[c].border = cs[c].x0 == 0 || cs[c].y0 == 0 || cs[c].x1 == w || cs[c].y1 == h;
+    *out = cs, *ncomp = nc;
+    return NN_OK;
+}
+
+/* ---- specks: keep the main stroke and the parts near enough for their weight ---- */
+
+typedef struct rect {
+    int x0, y0, x1, y1;
+} rect;
+
+static int gap(const comp *c, const rect *b) {
+    int gx = c->x0 >= b->x1 ? c->x0 - b->x1 + 1 : b->x0 >= c->x1 ? b->x0 - c->x1 + 1 : 0;
+    int gy = c->y0 >= b->y1 ? c->y0 - b->y1 + 1 : b->y0 >= c->y1 ? b->y0 - c->y1 + 1 : 0;
+    return imax(gx, gy);
+}
+
+/* The position below which a share q of the counts h[0..n) lies. */
+static int count_quantile(const int64_t *h, int n, int64_t total, double q) {
+    int64_t need = (int64_t)ceil(q * (double)total), cum = 0;
+    if (need < 1) need = 1;
+    for (int i = 0; i < n; i++)
+        if ((cum += h[i]) >= need) return i;
+    return n - 1;
+}
+
+/* Marks the components that make the digit and returns their strong pixel count (0: none).
+ * The main stroke is the heaviest component off the image border (a page edge or the table in a
+ * photo touches it; fall back to any). The core is where the middle 90% of the off-border ink
+ * lies along each axis: specks are too light to move it, and every piece of a broken stroke
+ * overlaps it. Pieces overlapping the core are kept, then any part within (NEAR_BASE + its mass
+ * ratio) times the kept box's longer side, so a detached bar of a 5 stays and specks further
+ * out go; parts lighter than PART_MIN of the main stroke only stay inside the box. */
+static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect *box) {
+    int32_t main = 0;
+    for (int pass = 0; pass < 2 && !main; pass++)
+        for (int32_t c = 1; c <= nc; c++)
+            if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
+    if (!main) return 0;
+    int inner = !cs[main].border;
+    int64_t *col = calloc((size_t)w + 1, sizeof *col), *row = calloc((size_t)h, sizeof *row),
+            total = 0;
+    if (!col || !row) {
+        free(col), free(row);
+        return -1;
+    }
+    for (size_t k = 0; k < rs->n; k++) {
+        const run *r = rs->r + k;
+        if (inner && cs[r->id].border) continue;
+        col[r->x0]++, col[r->x1]--, row[r->y] += r->x1 - r->x0, total += r->x1 - r->x0;
+    }
+    for (int x = 1; x < w; x++) col[x] += col[x - 1];
+    rect core = {count_quantile(col, w, total, 0.05), count_quantile(row, h, total, 0.05),
+                 count_quantile(col, w, total, 0.95) + 1, count_quantile(row, h, total, 0.95) + 1};
+    free(col), free(row);
+    cs[main].keep = 1;
+    *box = (rect){cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1};
+    for (int pass = 0, changed = 1; changed; pass = 1) {
+        changed = 0;
+        for (int32_t c = 1; c <= nc; c++) {
+            double ratio = cs[c].mass / cs[main].mass;
+            if (cs[c].keep || ratio < PART_MIN) continue;
+            if (pass == 0 ? gap(cs + c, &core) > 0
+                          : gap(cs + c, box) >
+                                (NEAR_BASE + ratio) * imax(box->x1 - box->x0, box->y1 - box->y0))
+                continue;
+            cs[c].keep = 1, changed = 1;
+            box->x0 = imin(box->x0, cs[c].x0), box->y0 = imin(box->y0, cs[c].y0);
+            box->x1 = imax(box->x1, cs[c].x1), box->y1 = imax(box->y1, cs[c].y1);
+        }
+        if (pass == 0) changed = 1;
+    }
+    int strong = 0;
+    for (int32_t c = 1; c <= nc; c++) {
+        comp *k = cs + c;
+        if (!k->keep && k->x0 >= box->x0 && k->y0 >= box->y0 && k->x1 <= box->x1 &&
+            k->y1 <= box->y1)
+            k->keep = 1;
+        if (k->keep) strong += k->count;
+    }
+    return strong;
+}
+
+/* ---- thin strokes: sliding maximum (van Herk / Gil-Werman), O(n) whatever the radius ---- */
+
+static void max_line(float *v, int n, int stride, int r, float *buf, float *g, float *hb) {
+    r = imin(r, n);
+    int len = n + 2 * r, k = 2 * r + 1;
+    for (int i = 0; i < len; i++) buf[i] = (i >= r && i < n + r) ? v[(size_t)(i - r) * stride] : 0;
+    for (int i = 0; i < len; i++) g[i] = (i % k == 0) ? buf[i] : maxf(g[i - 1], buf[i]);
+    for (int i = len - 1; i >= 0; i--)
+        hb[i] = (i == len - 1 || (i + 1) % k == 0) ? buf[i] : maxf(hb[i + 1], buf[i]);
+    for (int i = 0; i < n; i++) v[(size_t)i * stride] = maxf(hb[i], g[i + 2 * r]);
+}
+
+static nn_status dilate(float *v, int w, int h, int r) {
+    int len = imax(w, h) + 2 * r;
+    float *buf = malloc((size_t)len * 3 * sizeof *buf);
+    if (!buf) return NN_ERR_NOMEM;
+    for (int y = 0; y < h; y++) max_line(v + (size_t)y * w, w, 1, r, buf, buf + len, buf + 2 * len);
+    for (int x = 0; x < w; x++) max_line(v + x, h, w, r, buf, buf + len, buf + 2 * len);
+    free(buf);
+    return NN_OK;
+}
+
+/* ---- exact area resampling: each source pixel is a square of side s splatted by overlap ---- */
+
+/* Output cells [j, j+1) overlapped by [a, a + s), clipped to [0, OUT): first cell and weights. */
+static int overlaps(double a, double s, int *first, double *wt, int cap) {
+    int n = 0, j0 = (int)floor(a);
+    *first = imax(j0, 0);
+    for (int j = *first; j < OUT && j < a + s && n < cap; j++) {
+        double ov = fmin(a + s, j + 1.0) - fmax(a, (double)j);
+        wt[n++] = ov > 0 ? ov : 0;
+    }
+    return n;
+}
+
+/* v: bw x bh intensities of the box, whose ink spans `extent` pixels along its longer side: that
+ * becomes BOX pixels, and the centre of mass (cx, cy, box coordinates) lands on COM_TARGET. */
+static nn_status splat(const float *v, int bw, int bh, double extent, double cx, double cy,
+                       float *out784) {
+    double s = (double)BOX / extent, acc[OUT * OUT] = {0}, row[OUT], rw[BOX + 2];
+    double ox = COM_TARGET + 0.5 - cx * s, oy = COM_TARGET + 0.5 - cy * s;
+    int cap = (int)s + 2;
+    int *cfirst = malloc((size_t)bw * sizeof *cfirst), *cn = malloc((size_t)bw * sizeof *cn);
+    double *cw = malloc((size_t)bw * cap * sizeof *cw);
+    if (!cfirst || !cn || !cw) {
+        free(cfirst), free(cn), free(cw);
+        return NN_ERR_NOMEM;
+    }
+    for (int x = 0; x < bw; x++)
+        cn[x] = overlaps(ox + x * s, s, cfirst + x, cw + (size_t)x * cap, cap);
+    for (int y = 0; y < bh; y++) {
+        const float *src = v + (size_t)y * bw;
+        int any = 0;
+        memset(row, 0, sizeof row);
+        for (int x = 0; x < bw; x++) {
+            if (src[x] == 0) continue;
+            const double *wt = cw + (size_t)x * cap;
+            for (int k = 0; k < cn[x]; k++) row[cfirst[x] + k] += src[x] * wt[k];
+            any = 1;
+        }
+        if (!any) continue;
+        int rfirst, rn = overlaps(oy + y * s, s, &rfirst, rw, BOX + 2);
+        for (int k = 0; k < rn; k++)
+            for (int j = 0; j < OUT; j++) acc[(rfirst + k) * OUT + j] += row[j] * rw[k];
+    }
+    for (int i = 0; i < OUT * OUT; i++) out784[i] = (float)(acc[i] > 1 ? 1 : acc[i]);
+    free(cfirst), free(cn), free(cw);
+    return NN_OK;
+}
+
+/* ---- the pipeline on the ink-darkness bytes p ---- */
+
+/* Dilation radius (source pixels) that brings strokes of width 2 * area / perimeter of the mask
+ * (mw x mh, strong pixels) to TARGET_OUT once a box of `side` pixels is scaled to BOX. */
+static int thicken_radius(const uint8_t *mask, int mw, int mh, int strong, int side) {
+    double perim = 0;
+    for (int y = 0; y <= mh; y++)
+        for (int x = 0; x <= mw; x++) {
+            int in = x < mw && y < mh && mask[(size_t)y * mw + x];
+            int left = x > 0 && y < mh && mask[(size_t)y * mw + x - 1];
+            int up = y > 0 && x < mw && mask[(size_t)(y - 1) * mw + x];
+            perim += (in != left) + (in != up);
+        }
+    double width = 2.0 * strong / perim;
+    if (width * BOX / side >= THIN_OUT) return 0;
+    double want = (TARGET_OUT * side / BOX - width) / (2.0 * (1.0 - TARGET_OUT / BOX));
+    return imin((int)lround(want), side / 4);
+}
+
+/* The ink in roi (rw x rh, zero elsewhere) into out784: its box, sub-pixel extent and centre of
+ * mass, then the splat. roi is compacted to the box in place. */
+static nn_status place(float *roi, int rw, int rh, float *out784) {
+    rect b = {rw, rh, 0, 0};
+    double mass = 0, mx = 0, my = 0;
+    for (int y = 0; y < rh; y++) {
+        const float *src = roi + (size_t)y * rw;
+        double rowm = 0;
+        for (int x = 0; x < rw; x++) {
+            if (src[x] == 0) continue;
+            rowm += src[x], mx += src[x] * (x + 0.5);
+            b.x0 = imin(b.x0, x), b.x1 = imax(b.x1, x + 1);
+        }
+        if (rowm > 0) b.y0 = imin(b.y0, y), b.y1 = imax(b.y1, y + 1);
+        mass += rowm, my += rowm * (y + 0.5);
+    }
+    int bw = b.x1 - b.x0, bh = b.y1 - b.y0;
+    for (int y = 0; y < bh; y++) /* rows move to lower addresses only: memmove is safe */
+        memmove(roi + (size_t)y * bw, roi + (size_t)(b.y0 + y) * rw + b.x0,
+                (size_t)bw * sizeof *roi);
+    /* the box MNIST fitted was that of bilevel ink: an anti-aliased edge column of peak p holds
+     * about p of a pixel of ink, so the extent is measured to sub-pixel precision */
+    double cl = 0, cr = 0, ct = 0, cb = 0;
+    for (int y = 0; y < bh; y++)
+        cl = fmax(cl, roi[(size_t)y * bw]), cr = fmax(cr, roi[(size_t)y * bw + bw - 1]);
+    for (int x = 0; x < bw; x++)
+        ct = fmax(ct, roi[x]), cb = fmax(cb, roi[(size_t)(bh - 1) * bw + x]);
+    double ex = bw == 1 ? cl : bw - 2 + cl + cr, ey = bh == 1 ? ct : bh - 2 + ct + cb;
+    return splat(roi, bw, bh, fmax(fmax(ex, ey), 1.0), mx / mass - b.x0, my / mass - b.y0, out784);
+}
+
+static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_preprocess_info *info) {
+    cells g = {0};
+    field f = {0};
+    runs rs = {0};
+    uint8_t *mask = NULL;
+    float *roi = NULL, *rowbuf = NULL, *ebuf = NULL;
+    int32_t nc = 0;
+    comp *cs = NULL;
+    levels lv;
+    rect box;
+    nn_status st = cells_build(&g, p, w, h);
+    if (st != NN_OK) goto done;
+    int light = light_on_dark(&g, p);
+    if (light) cells_mirror(&g);
+    if ((st = field_build(&f, &g, p, light)) != NN_OK) goto done;
+    st = NN_ERR_NOMEM;
+    if (!(rowbuf = malloc((size_t)w * sizeof *rowbuf)) ||
+        !(ebuf = malloc((size_t)w * sizeof *ebuf)))
+        goto done;
+    if ((st = find_levels(&f, rowbuf, ebuf, &lv)) != NN_OK) goto done;
+    if ((st = label(&f, rowbuf, ebuf, &lv, &rs, &cs, &nc)) != NN_OK) goto done;
+    int strong = select_parts(cs, nc, &rs, w, h, &box);
+    st = strong < 0 ? NN_ERR_NOMEM : NN_ERR_NO_DIGIT;
+    if (strong < MIN_INK_PIXELS) goto done;
+
+    /* the kept strong pixels as a mask over the box grown by 1 (clipped to the image) */
+    int mx0 = imax(box.x0 - 1, 0), my0 = imax(box.y0 - 1, 0);
+    int mw = imin(box.x1 + 1, w) - mx0, mh = imin(box.y1 + 1, h) - my0;
+    st = NN_ERR_NOMEM;
+    if (!(mask = calloc((size_t)mw * mh, 1))) goto done;
+    for (size_t k = 0; k < rs.n; k++) {
+        const run *r = rs.r + k;
+        if (cs[r->id].keep)
+            memset(mask + (size_t)(r->y - my0) * mw + (r->x0 - mx0), 1, (size_t)(r->x1 - r->x0));
+    }
+    int r = thicken_radius(mask, mw, mh, strong, imax(box.x1 - box.x0, box.y1 - box.y0) + 2);
+
+    /* the kept strong pixels and their grey fringe (weak pixels touching them), grown by r */
+    int m = 1 + r, rx0 = imax(box.x0 - m, 0), ry0 = imax(box.y0 - m, 0);
+    int rw = imin(box.x1 + m, w) - rx0, rh = imin(box.y1 + m, h) - ry0;
+    if (!(roi = calloc((size_t)rw * rh, sizeof *roi))) goto done;
+    rect seen = {w, h, 0, 0};
+#define KEPT(x, y) ((x) >= 0 && (y) >= 0 && (x) < mw && (y) < mh && mask[(size_t)(y)*mw + (x)])
+    for (int y = 0; y < mh; y++) {
+        dark_row(&f, y + my0, mx0, mx0 + mw, rowbuf, NULL);
+        for (int x = 0; x < mw; x++) {
+            float v = intensity(rowbuf[x], &lv);
+            int near = v > 0 && KEPT(x, y);
+            for (int dy = -1; dy <= 1 && v > 0 && !near; dy++)
+                for (int dx = -1; dx <= 1 && !near; dx++) near = KEPT(x + dx, y + dy);
+            if (!near) continue;
+            roi[(size_t)(y + my0 - ry0) * rw + (x + mx0 - rx0)] = v;
+            seen.x0 = imin(seen.x0, x + mx0), seen.x1 = imax(seen.x1, x + mx0 + 1);
+            seen.y0 = imin(seen.y0, y + my0), seen.y1 = imax(seen.y1, y + my0 + 1);
+        }
+    }
+#undef KEPT
+    if (r > 0 && (st = dilate(roi, rw, rh, r)) != NN_OK) goto done;
+    if ((st = place(roi, rw, rh, out784)) != NN_OK || !info) goto done;
+    double om = 0, ocx = 0, ocy = 0;
+    for (int i = 0; i < OUT; i++)
+        for (int j = 0; j < OUT; j++) {
+            double v = out784[i * OUT + j];
+            om += v, ocx += v * j, ocy += v * i;
+        }
+    info->x0 = seen.x0, info->y0 = seen.y0, info->x1 = seen.x1, info->y1 = seen.y1;
+    info->light_on_dark = light;
+    info->ink_fraction = (float)((double)strong / ((double)w * h));
+    info->com_x = (float)(ocx / om), info->com_y = (float)(ocy / om);
+done:
+    field_free(&f);
+    free(g.col_cell), free(g.ih), free(rowbuf), free(ebuf), free(rs.r), free(mask), free(cs),
+        free(roi);
+    return st;
+}
+
+static nn_status check_size(int width, int height) {
+    if (width < 1 || height < 1 || width > NN_IMAGE_MAX_SIDE || height > NN_IMAGE_MAX_SIDE)
+        return NN_ERR_IMAGE_SIZE;
+    /* both sides are at most 2^14 here, so the product fits in 64 bits (and in 32) */
+    if ((uint64_t)width * (uint64_t)height > NN_IMAGE_MAX_PIXELS) return NN_ERR_IMAGE_SIZE;
+    return NN_OK;
+}
+
+nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *out784,
+                             nn_preprocess_info *info) {
+    if (!gray || !out784) return NN_ERR_ARG;
+    if (info) memset(info, 0, sizeof *info);
+    nn_status st = check_size(width, height);
+    if (st != NN_OK) return st;
+    return pipeline(gray, width, height, out784, info);
+}
+
+/* Quantile of a weighted 256-bin histogram. */
+static int wquantile(const uint64_t *hist, uint64_t total, double q) {
+    uint64_t need = (uint64_t)ceil(q * (double)total), cum = 0;
+    if (need < 1) need = 1;
+    for (int k = 0; k < BINS; k++)
+        if ((cum += hist[k]) >= need) return k;
+    return BINS - 1;
+}
+
+/* Transparent pixels are composited over a background colour B chosen so that they read as
+ * background: over the paper colour (the alpha-weighted median) when the opaque pixels are
+ * most of the image or hold ink and paper of their own; over the opposite extreme when they
+ * are strokes of one colour on a transparent canvas, where alpha itself is the ink. */
+nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
+                             nn_preprocess_info *info) {
+    if (!rgba || !out784) return NN_ERR_ARG;
+    if (info) memset(info, 0, sizeof *info);
+    nn_status st = check_size(width, height);
+    if (st != NN_OK) return st;
+    size_t n = (size_t)width * height;
+    uint8_t *p = malloc(n);
+    if (!p) return NN_ERR_NOMEM;
+    uint64_t hist[BINS] = {0}, total = 0;
+    int min_alpha = 255;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *q = rgba + 4 * i;
+        /* Rec. 601 luma in 8 bits: the weights sum to 256, so white stays 255 */
+        p[i] = (uint8_t)((77u * q[0] + 150u * q[1] + 29u * q[2] + 128u) >> 8);
+        hist[p[i]] += q[3], total += q[3];
+        if (q[3] < min_alpha) min_alpha = q[3];
+    }
+    if (total == 0) {
+        free(p);
+        return NN_ERR_NO_DIGIT;
+    }
+    if (min_alpha < 255) {
+        int p10 = wquantile(hist, total, 0.1), p50 = wquantile(hist, total, 0.5);
+        int p90 = wquantile(hist, total, 0.9), bg = p50;
+        double coverage = (double)total / (255.0 * (double)n);
+        if (coverage <= 0.5 && p90 - p10 <= 96) bg = p50 < 128 ? 255 : 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned a = rgba[4 * i + 3];
+            p[i] = (uint8_t)((a * p[i] + (255u - a) * (unsigned)bg + 127u) / 255u);
+        }
+    }
+    st = pipeline(p, width, height, out784, info);
+    free(p);
+    return st;
+}
