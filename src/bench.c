@@ -61,10 +61,10 @@ int nn_bench_kernel(int which, int m, int k, int n, int reps) {
     for (int r = 0; r < reps; r++) switch (which) {
         case 0: mm_nn(c, a, b, m, k, n); break;
         case 1: mm_nt(c, a, b, m, k, n); break;
-        case 2: mm_tn(c, a, b, m, k, n); break;
+        case 2: mm_tn(c, a, m, b, m, k, n); break;
         case 3: mm_nn_scalar(c, a, b, m, k, n); break;
         case 4: mm_nt_scalar(c, a, b, m, k, n); break;
-        default: mm_tn_scalar(c, a, b, m, k, n); break;
+        default: mm_tn_scalar(c, a, m, b, m, k, n); break;
         }
     return 0;
 }

@@ -5,6 +5,7 @@
 #define NN_INTERNAL_H
 
 #include "nn.h"
+#include "sparse.h"
 
 struct nn_dataset {
     uint8_t *image_buf, *label_buf; /* the IDX files, owned */
@@ -69,8 +70,14 @@ struct nn_trainer {
     float *delta[2];               /* gradients w.r.t. layer outputs, ping-pong */
     uint8_t *batch_labels;
     double *loss_rows;
+    sparse_batch sb; /* the batch's non-zeros, unless sparse mode is off */
+    int last_sparse; /* whether the last batch took the sparse path */
     nn_progress last;
 };
+
+/* The sparse path is taken for a batch whose fraction of non-zero pixels is at most this
+ * (NN_SPARSE_AUTO). Measured with `npm run bench`: see the README. */
+#define NN_SPARSE_MAX_DENSITY 0.5
 
 /* Forward and backward over the samples idx[0..nb) of the training set: fills tr->grads with the
  * gradient of the batch's mean loss and returns the summed loss (not finite: stop). */

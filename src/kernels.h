@@ -10,13 +10,14 @@
 void mm_nn_scalar(float *c, const float *a, const float *b, int m, int k, int n);
 /* c (m x n) = a (m x k) . b (n x k)^T    backward: dY.W^T */
 void mm_nt_scalar(float *c, const float *a, const float *b, int m, int k, int n);
-/* c (m x n) = a (k x m)^T . b (k x n)    backward: X^T.dY */
-void mm_tn_scalar(float *c, const float *a, const float *b, int m, int k, int n);
+/* c (m x n) = a (k x m)^T . b (k x n)    backward: X^T.dY; a's rows are lda >= m floats apart, so
+ * that a block of c's rows (a block of a's columns) can be computed alone */
+void mm_tn_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n);
 
 #ifdef __wasm_simd128__
 void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n);
 void mm_nt_simd(float *c, const float *a, const float *b, int m, int k, int n);
-void mm_tn_simd(float *c, const float *a, const float *b, int m, int k, int n);
+void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n);
 #define mm_nn mm_nn_simd
 #define mm_nt mm_nt_simd
 #define mm_tn mm_tn_simd

@@ -144,8 +144,8 @@ void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
     gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
 }
 
-void mm_tn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    gemm_rv(c, a, 1, (size_t)m, b, m, k, n);
+void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
+    gemm_rv(c, a, 1, (size_t)lda, b, m, k, n);
 }
 
 /* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are

@@ -16,13 +16,17 @@ void dense_forward(float *y, const float *x, const float *w, const float *b, int
 
 void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                     const float *w, int B, int in, int out) {
-    mm_tn(dw, x, dy, in, B, out);
-    for (int j = 0; j < out; j++) db[j] = 0.0f;
-    for (int r = 0; r < B; r++) {
-        const float *row = dy + (size_t)r * out;
-        for (int j = 0; j < out; j++) db[j] += row[j];
-    }
+    mm_tn(dw, x, in, dy, in, B, out);
+    bias_backward(db, dy, B, out);
     if (dx) mm_nt(dx, dy, w, B, out, in);
+}
+
+void bias_backward(float *db, const float *dy, int B, int n) {
+    for (int j = 0; j < n; j++) db[j] = 0.0f;
+    for (int r = 0; r < B; r++) {
+        const float *row = dy + (size_t)r * n;
+        for (int j = 0; j < n; j++) db[j] += row[j];
+    }
 }
 
 void bias_activation(float *y, const float *b, int B, int n, nn_activation act) {

@@ -66,6 +66,7 @@ void nn_trainer_free(nn_trainer *tr) {
     free(tr->delta[1]);
     free(tr->batch_labels);
     free(tr->loss_rows);
+    sparse_batch_release(&tr->sb);
     free(tr);
 }
 
@@ -109,6 +110,8 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     }
     tr->batch_labels = malloc(bs);
     tr->loss_rows = malloc(bs * sizeof(double));
+    if (ok && o.sparse != NN_SPARSE_OFF)
+        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0]) == NN_OK;
     if (!ok || !tr->batch_labels || !tr->loss_rows) {
         nn_trainer_free(tr);
         return NN_ERR_NOMEM;
@@ -124,16 +127,32 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
 double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *correct) {
     nn_net *net = tr->net;
     const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L];
+    int sparse = 0;
+    if (tr->opt.sparse != NN_SPARSE_OFF) {
+        sparse_batch_build(&tr->sb, tr->ds->pixels, idx, nb, in, nn_u8_scale);
+        sparse = tr->opt.sparse == NN_SPARSE_ON ||
+                 tr->sb.nnz <= NN_SPARSE_MAX_DENSITY * (double)nb * in;
+    }
+    tr->last_sparse = sparse;
     float *x = tr->act[0];
     for (int r = 0; r < nb; r++) {
-        const uint8_t *src = tr->ds->pixels + (size_t)idx[r] * in;
-        float *dst = x + (size_t)r * in;
-        for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
+        if (!sparse) {
+            const uint8_t *src = tr->ds->pixels + (size_t)idx[r] * in;
+            float *dst = x + (size_t)r * in;
+            for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
+        }
         tr->batch_labels[r] = tr->ds->labels[idx[r]];
     }
-    for (int l = 0; l < L; l++)
+    for (int l = 0; l < L; l++) {
+        if (l == 0 && sparse) {
+            sparse_mm_nn(tr->act[1], &tr->sb, net->w[0], net->sizes[1]);
+            bias_activation(tr->act[1], net->b[0], nb, net->sizes[1],
+                            net->acts[0] == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : net->acts[0]);
+            continue;
+        }
         dense_forward(tr->act[l + 1], tr->act[l], net->w[l], net->b[l], nb, net->sizes[l],
                       net->sizes[l + 1], net->acts[l]);
+    }
     *correct = softmax_rows(tr->act[L], nb, classes, tr->batch_labels, tr->loss_rows);
     double sum = 0.0;
     for (int r = 0; r < nb; r++) sum += tr->loss_rows[r];
@@ -144,6 +163,11 @@ double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *corre
     for (int l = L - 1; l >= 0; l--) {
         float *gw = tr->grads + (net->w[l] - net->params);
         float *gb = tr->grads + (net->b[l] - net->params);
+        if (l == 0 && sparse) { /* the first layer needs no input gradient */
+            sparse_mm_tn(gw, &tr->sb, d, net->sizes[1]);
+            bias_backward(gb, d, nb, net->sizes[1]);
+            break;
+        }
         dense_backward(l > 0 ? dprev : NULL, gw, gb, d, tr->act[l], net->w[l], nb, net->sizes[l],
                        net->sizes[l + 1]);
         if (l > 0) {
@@ -197,7 +221,7 @@ nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
     struct position saved = tr->pos;
     const int bs = tr->opt.batch_size;
     double chunk_loss = 0.0;
-    int chunk_correct = 0, chunk_seen = 0, done = 0, epoch_done = 0;
+    int chunk_correct = 0, chunk_seen = 0, done = 0, epoch_done = 0, sparse_batches = 0;
     while (done < max_batches && !epoch_done) {
         struct position *p = &tr->pos;
         if (p->batch == 0) p->epoch_loss = 0.0, p->epoch_correct = 0, p->epoch_seen = 0;
@@ -212,6 +236,7 @@ nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
             return NN_ERR_DIVERGED;
         }
         chunk_loss += loss, chunk_correct += correct, chunk_seen += nb, done++;
+        sparse_batches += tr->last_sparse;
         p->epoch_loss += loss, p->epoch_correct += correct, p->epoch_seen += nb;
         p->samples += nb;
         if (++p->batch == tr->batches_per_epoch) {
@@ -224,6 +249,7 @@ nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
     nn_trainer_progress(tr, &tr->last);
     tr->last.epoch_done = epoch_done;
     tr->last.chunk_batches = done;
+    tr->last.sparse_batches = sparse_batches;
     tr->last.chunk_loss = chunk_seen ? chunk_loss / chunk_seen : 0.0;
     tr->last.chunk_accuracy = chunk_seen ? (double)chunk_correct / chunk_seen : 0.0;
     if (progress) *progress = tr->last;

@@ -29,6 +29,14 @@ static void fill(float *x, size_t n, nn_rng *rng, int zeros) {
     }
 }
 
+/* mm_tn with a's rows packed (lda == m), in the shape of the other two */
+static void tn_scalar(float *c, const float *a, const float *b, int m, int k, int n) {
+    mm_tn_scalar(c, a, m, b, m, k, n);
+}
+static void tn_fast(float *c, const float *a, const float *b, int m, int k, int n) {
+    mm_tn(c, a, m, b, m, k, n);
+}
+
 static void check_kernel(const char *name, char kind, kernel_fn scalar, kernel_fn fast, int m,
                          int k, int n, nn_rng *rng) {
     size_t na = (size_t)m * k, nb = (size_t)k * n, nc = (size_t)m * n;
@@ -58,6 +66,22 @@ static void check_kernel(const char *name, char kind, kernel_fn scalar, kernel_f
     free(a), free(b), free(c1), free(c2);
 }
 
+/* A block of c's rows computed alone (a's columns i0.., rows lda apart) equals those rows of the
+ * whole product: what a thread computes when the rows are shared out. */
+static void check_tn_rows(int m, int k, int n, int i0, int rows, nn_rng *rng) {
+    float *a = malloc((size_t)m * k * sizeof(float)), *b = malloc((size_t)k * n * sizeof(float));
+    float *full = malloc((size_t)m * n * sizeof(float)),
+          *part = malloc((size_t)rows * n * sizeof(float));
+    fill(a, (size_t)m * k, rng, 1);
+    fill(b, (size_t)k * n, rng, 0);
+    mm_tn(full, a, m, b, m, k, n);
+    mm_tn(part, a + i0, m, b, rows, k, n);
+    CHECK(memcmp(full + (size_t)i0 * n, part, (size_t)rows * n * sizeof(float)) == 0);
+    mm_tn_scalar(part, a + i0, m, b, rows, k, n);
+    CHECK(memcmp(full + (size_t)i0 * n, part, (size_t)rows * n * sizeof(float)) == 0);
+    free(a), free(b), free(full), free(part);
+}
+
 int main(void) {
     nn_rng rng;
     nn_rng_seed(&rng, 42, 1);
@@ -69,21 +93,24 @@ int main(void) {
                 int m = sizes[x], k = sizes[y], n = sizes[z];
                 check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, m, k, n, &rng);
                 check_kernel("mm_nt", 'T', mm_nt_scalar, mm_nt, m, k, n, &rng);
-                check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, m, k, n, &rng);
+                check_kernel("mm_tn", 't', tn_scalar, tn_fast, m, k, n, &rng);
             }
     /* the training shapes of the 784-512-10 network at batch 128, and the partial batch of 96 */
     check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 128, 784, 512, &rng);
     check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 96, 512, 10, &rng);
     check_kernel("mm_nt", 'T', mm_nt_scalar, mm_nt, 128, 10, 512, &rng);
-    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 784, 128, 512, &rng);
-    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 512, 96, 10, &rng);
+    check_kernel("mm_tn", 't', tn_scalar, tn_fast, 784, 128, 512, &rng);
+    check_kernel("mm_tn", 't', tn_scalar, tn_fast, 512, 96, 10, &rng);
     /* k past one panel block (512), with partial tiles in every direction */
     check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 13, 1100, 10, &rng);
     check_kernel("mm_nn", 'n', mm_nn_scalar, mm_nn, 13, 1100, 37, &rng);
     check_kernel("mm_nt", 'T', mm_nt_scalar, mm_nt, 13, 1100, 7, &rng);
-    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 13, 1100, 10, &rng);
-    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 21, 1100, 37, &rng);
-    check_kernel("mm_tn", 't', mm_tn_scalar, mm_tn, 16, 1100, 10, &rng);
+    check_kernel("mm_tn", 't', tn_scalar, tn_fast, 13, 1100, 10, &rng);
+    check_kernel("mm_tn", 't', tn_scalar, tn_fast, 21, 1100, 37, &rng);
+    check_kernel("mm_tn", 't', tn_scalar, tn_fast, 16, 1100, 10, &rng);
+    check_tn_rows(784, 128, 512, 392, 392, &rng);
+    check_tn_rows(37, 19, 10, 5, 13, &rng);
+    check_tn_rows(37, 19, 21, 36, 1, &rng);
     fprintf(stderr, "kernels under test: %s\n", NN_KERNELS_SIMD ? "wasm SIMD vs scalar" : "scalar");
     return check_failures("test_kernels");
 }

@@ -1,0 +1,189 @@
+/* sparse.c: the first layer over a batch's non-zero pixels (see sparse.h).
+ * Both products walk the pixels in increasing order and, for each, the samples that have ink
+ * there; W's row (forward) or the gradient (backward) for a block of 32 output columns is held in
+ * 8 f32x4 registers while the block of all samples' activations or gradients (B x 32 floats,
+ * contiguous, so it stays in L1 whatever W's row stride) is updated or read. A weight row is read
+ * once per batch, never for a pixel no sample uses. */
+#include "sparse.h"
+
+#include "nn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK 32 /* output columns per pass: 8 vectors of accumulators */
+
+int sparse_batch_alloc(sparse_batch *sb, int max_b, int k) {
+    memset(sb, 0, sizeof *sb);
+    size_t cells = (size_t)max_b * k;
+    sb->count = malloc((size_t)k * sizeof(int));
+    sb->sample = malloc(cells * sizeof(uint32_t));
+    sb->value = malloc(cells * sizeof(float));
+    sb->block = malloc((size_t)max_b * BLOCK * sizeof(float));
+    if (!sb->count || !sb->sample || !sb->value || !sb->block) {
+        sparse_batch_release(sb);
+        return NN_ERR_NOMEM;
+    }
+    sb->cap_b = max_b;
+    sb->k = k;
+    return NN_OK;
+}
+
+void sparse_batch_release(sparse_batch *sb) {
+    free(sb->count), free(sb->sample), free(sb->value), free(sb->block);
+    memset(sb, 0, sizeof *sb);
+}
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+/* 1 if the 16 bytes at p are all zero: MNIST's borders are skipped 16 pixels at a time. */
+static inline int zero16(const uint8_t *p) { return !wasm_v128_any_true(wasm_v128_load(p)); }
+#else
+static inline int zero16(const uint8_t *p) {
+    uint64_t a, b;
+    memcpy(&a, p, 8), memcpy(&b, p + 8, 8);
+    return (a | b) == 0;
+}
+#endif
+
+void sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
+                        const float *scale) {
+    const size_t cap = (size_t)sb->cap_b;
+    memset(sb->count, 0, (size_t)k * sizeof(int));
+    int nnz = 0;
+    for (int r = 0; r < B; r++) {
+        const uint8_t *src = pixels + (size_t)idx[r] * k;
+        int i = 0;
+        for (; i < k; i++) {
+            if ((i & 15) == 0 && i + 16 <= k && zero16(src + i)) {
+                i += 15;
+                continue;
+            }
+            if (src[i]) {
+                size_t at = (size_t)i * cap + (size_t)sb->count[i]++;
+                sb->sample[at] = (uint32_t)r;
+                sb->value[at] = scale[src[i]];
+                nnz++;
+            }
+        }
+    }
+    sb->B = B, sb->nnz = nnz;
+}
+
+void sparse_mm_nn_scalar(float *y, sparse_batch *sb, const float *w, int n) {
+    const size_t cap = (size_t)sb->cap_b;
+    memset(y, 0, (size_t)sb->B * n * sizeof(float));
+    for (int i = 0; i < sb->k; i++) {
+        const float *wi = w + (size_t)i * n;
+        for (int e = 0; e < sb->count[i]; e++) {
+            const float x = sb->value[(size_t)i * cap + e];
+            float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
+            for (int j = 0; j < n; j++) yr[j] += x * wi[j];
+        }
+    }
+}
+
+void sparse_mm_tn_scalar(float *dw, sparse_batch *sb, const float *dy, int n) {
+    const size_t cap = (size_t)sb->cap_b;
+    for (int i = 0; i < sb->k; i++) {
+        float *di = dw + (size_t)i * n;
+        for (int j = 0; j < n; j++) di[j] = 0.0f;
+        for (int e = 0; e < sb->count[i]; e++) {
+            const float x = sb->value[(size_t)i * cap + e];
+            const float *dr = dy + (size_t)sb->sample[(size_t)i * cap + e] * n;
+            for (int j = 0; j < n; j++) di[j] += x * dr[j];
+        }
+    }
+}
+
+#ifdef __wasm_simd128__
+#define INLINE static inline __attribute__((always_inline))
+
+/* Forward over one column block [j0, j0 + 4*nv): blk (B x 4nv, contiguous) accumulates
+ * x * w[i][block] for every listed (pixel, sample) in pixel order, then goes to y. */
+INLINE void nn_block(float *y, sparse_batch *sb, const float *w, int n, int j0, const int nv) {
+    const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
+    float *blk = sb->block;
+    memset(blk, 0, (size_t)sb->B * bw * sizeof(float));
+    for (int i = 0; i < sb->k; i++) {
+        const int cnt = sb->count[i];
+        if (!cnt) continue;
+        const float *wi = w + (size_t)i * n + j0;
+        v128_t wv[8];
+        for (int v = 0; v < nv; v++) wv[v] = wasm_v128_load(wi + 4 * v);
+        const uint32_t *smp = sb->sample + (size_t)i * cap;
+        const float *val = sb->value + (size_t)i * cap;
+        for (int e = 0; e < cnt; e++) {
+            float *br = blk + smp[e] * bw;
+            const v128_t s = wasm_f32x4_splat(val[e]);
+            for (int v = 0; v < nv; v++)
+                wasm_v128_store(br + 4 * v, wasm_f32x4_add(wasm_v128_load(br + 4 * v),
+                                                           wasm_f32x4_mul(s, wv[v])));
+        }
+    }
+    for (int r = 0; r < sb->B; r++)
+        memcpy(y + (size_t)r * n + j0, blk + r * bw, bw * sizeof(float));
+}
+
+/* Weight gradient over one column block: dy's block copied contiguous (B x 4nv), then each
+ * pixel's row of the block summed in 8 registers over its samples and stored once. */
+INLINE void tn_block(float *dw, sparse_batch *sb, const float *dy, int n, int j0, const int nv) {
+    const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
+    float *blk = sb->block;
+    for (int r = 0; r < sb->B; r++)
+        memcpy(blk + r * bw, dy + (size_t)r * n + j0, bw * sizeof(float));
+    for (int i = 0; i < sb->k; i++) {
+        v128_t acc[8];
+        for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
+        const uint32_t *smp = sb->sample + (size_t)i * cap;
+        const float *val = sb->value + (size_t)i * cap;
+        for (int e = 0; e < sb->count[i]; e++) {
+            const float *br = blk + smp[e] * bw;
+            const v128_t s = wasm_f32x4_splat(val[e]);
+            for (int v = 0; v < nv; v++)
+                acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(s, wasm_v128_load(br + 4 * v)));
+        }
+        float *di = dw + (size_t)i * n + j0;
+        for (int v = 0; v < nv; v++) wasm_v128_store(di + 4 * v, acc[v]);
+    }
+}
+
+/* The columns past the last multiple of 4, in the scalar order. */
+static void nn_tail(float *y, sparse_batch *sb, const float *w, int n, int j0) {
+    const size_t cap = (size_t)sb->cap_b;
+    for (int r = 0; r < sb->B; r++)
+        for (int j = j0; j < n; j++) y[(size_t)r * n + j] = 0.0f;
+    for (int i = 0; i < sb->k; i++)
+        for (int e = 0; e < sb->count[i]; e++) {
+            const float x = sb->value[(size_t)i * cap + e];
+            float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
+            for (int j = j0; j < n; j++) yr[j] += x * w[(size_t)i * n + j];
+        }
+}
+
+static void tn_tail(float *dw, sparse_batch *sb, const float *dy, int n, int j0) {
+    const size_t cap = (size_t)sb->cap_b;
+    for (int i = 0; i < sb->k; i++)
+        for (int j = j0; j < n; j++) {
+            float s = 0.0f;
+            for (int e = 0; e < sb->count[i]; e++)
+                s += sb->value[(size_t)i * cap + e] *
+                     dy[(size_t)sb->sample[(size_t)i * cap + e] * n + j];
+            dw[(size_t)i * n + j] = s;
+        }
+}
+
+void sparse_mm_nn_simd(float *y, sparse_batch *sb, const float *w, int n) {
+    int j = 0;
+    for (; j + 32 <= n; j += 32) nn_block(y, sb, w, n, j, 8);
+    for (; j + 4 <= n; j += 4) nn_block(y, sb, w, n, j, 1);
+    if (j < n) nn_tail(y, sb, w, n, j);
+}
+
+void sparse_mm_tn_simd(float *dw, sparse_batch *sb, const float *dy, int n) {
+    int j = 0;
+    for (; j + 32 <= n; j += 32) tn_block(dw, sb, dy, n, j, 8);
+    for (; j + 4 <= n; j += 4) tn_block(dw, sb, dy, n, j, 1);
+    if (j < n) tn_tail(dw, sb, dy, n, j);
+}
+#endif
