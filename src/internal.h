@@ -72,6 +72,7 @@ struct nn_trainer {
     double *loss_rows;
     sparse_batch sb; /* the batch's non-zeros, unless sparse mode is off */
     int last_sparse; /* whether the last batch took the sparse path */
+    int threads;     /* threads this trainer uses: min(options, team size) */
     nn_progress last;
 };
 

@@ -11,42 +11,42 @@
 void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in, int out,
                    nn_activation act) {
     mm_nn(y, x, w, B, in, out);
-    bias_activation(y, b, B, out, act == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : act);
+    bias_activation(y, b, B, out, 0, out, act == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : act);
 }
 
 void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                     const float *w, int B, int in, int out) {
     mm_tn(dw, x, in, dy, in, B, out);
-    bias_backward(db, dy, B, out);
+    bias_backward(db, dy, B, out, 0, out);
     if (dx) mm_nt(dx, dy, w, B, out, in);
 }
 
-void bias_backward(float *db, const float *dy, int B, int n) {
-    for (int j = 0; j < n; j++) db[j] = 0.0f;
+void bias_backward(float *db, const float *dy, int B, int n, int j0, int j1) {
+    for (int j = j0; j < j1; j++) db[j] = 0.0f;
     for (int r = 0; r < B; r++) {
         const float *row = dy + (size_t)r * n;
-        for (int j = 0; j < n; j++) db[j] += row[j];
+        for (int j = j0; j < j1; j++) db[j] += row[j];
     }
 }
 
-void bias_activation(float *y, const float *b, int B, int n, nn_activation act) {
+void bias_activation(float *y, const float *b, int B, int n, int j0, int j1, nn_activation act) {
     for (int r = 0; r < B; r++) {
         float *row = y + (size_t)r * n;
         switch (act) {
         case NN_ACT_RELU:
-            for (int j = 0; j < n; j++) {
+            for (int j = j0; j < j1; j++) {
                 float v = row[j] + b[j];
                 row[j] = v > 0.0f ? v : 0.0f;
             }
             break;
         case NN_ACT_SIGMOID:
-            for (int j = 0; j < n; j++) row[j] = 1.0f / (1.0f + expf(-(row[j] + b[j])));
+            for (int j = j0; j < j1; j++) row[j] = 1.0f / (1.0f + expf(-(row[j] + b[j])));
             break;
         case NN_ACT_TANH:
-            for (int j = 0; j < n; j++) row[j] = tanhf(row[j] + b[j]);
+            for (int j = j0; j < j1; j++) row[j] = tanhf(row[j] + b[j]);
             break;
         default:
-            for (int j = 0; j < n; j++) row[j] += b[j];
+            for (int j = j0; j < j1; j++) row[j] += b[j];
             break;
         }
     }

@@ -13,10 +13,10 @@ void dense_forward(float *y, const float *x, const float *w, const float *b, int
  * dy (B, out) is the gradient of the layer's pre-activation output. */
 void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                     const float *w, int B, int in, int out);
-/* db (n) = column sums of dy (B, n): the bias gradient. */
-void bias_backward(float *db, const float *dy, int B, int n);
-/* y (B, n) += b (n), then the activation in place (not softmax). */
-void bias_activation(float *y, const float *b, int B, int n, nn_activation act);
+/* db[j0..j1) = column sums of dy (B, n) there: the bias gradient. */
+void bias_backward(float *db, const float *dy, int B, int n, int j0, int j1);
+/* Columns [j0, j1) of y (B, n): += b, then the activation in place (not softmax). */
+void bias_activation(float *y, const float *b, int B, int n, int j0, int j1, nn_activation act);
 /* d (n) *= act'(.) given the activation's output y (n), in place: relu y>0, sigmoid y(1-y), ... */
 void activation_backward(float *d, const float *y, size_t n, nn_activation act);
 /* z (B, C) logits -> probabilities, in place, stable for any finite logits. With labels (B),

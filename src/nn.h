@@ -161,7 +161,7 @@ typedef struct nn_train_options {
     int limit;           /* use only the first `limit` training samples; 0 = all */
     uint64_t seed;       /* shuffling */
     nn_sparse_mode sparse;
-    int threads; /* 1 unless helper threads call nn_trainer_work */
+    int threads; /* at most this many threads (see nn_threads_init); results do not depend on it */
 } nn_train_options;
 /* Keras' recipe: RMSprop(lr 0.001, rho 0.9, eps 1e-7), batch 128, seed 1, sparse auto, 1 thread. */
 nn_train_options nn_train_defaults(void);
@@ -185,6 +185,7 @@ typedef struct nn_progress {
     double chunk_accuracy;
     int chunk_batches;
     int sparse_batches; /* of this call's batches, how many took the sparse-input path */
+    int threads;        /* threads training uses */
 } nn_progress;
 /* Trains up to max_batches batches, stopping early at the end of an epoch, and fills progress.
  * Each epoch visits every sample once in an order shuffled from the seed. On NN_ERR_DIVERGED the
@@ -221,6 +222,15 @@ nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *
 /* The same from RGBA bytes (a canvas' ImageData); transparent pixels count as background. */
 nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
                              nn_preprocess_info *info);
+
+/* ---- threads (threads.c): only the threaded wasm module (nn-mt.wasm, shared memory) has
+ * helpers; elsewhere nn_threads_init accepts 1 only and training runs on the caller. ---- */
+/* Declares n threads (the caller and n-1 helpers that will call nn_thread_main(1..n-1)). */
+nn_status nn_threads_init(int n);
+/* A helper's loop: runs its share of each parallel region until nn_threads_stop. */
+void nn_thread_main(int index);
+/* Ends the helpers' loops; back to one thread. */
+void nn_threads_stop(void);
 
 /* ---- measurement (bench.c), for `npm run bench` ---- */
 /* iters rounds of independent f32x4 multiply-adds: nn_bench_peak_flops_per_iter() flops each. */

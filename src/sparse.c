@@ -13,13 +13,13 @@
 
 #define BLOCK 32 /* output columns per pass: 8 vectors of accumulators */
 
-int sparse_batch_alloc(sparse_batch *sb, int max_b, int k) {
+int sparse_batch_alloc(sparse_batch *sb, int max_b, int k, int threads) {
     memset(sb, 0, sizeof *sb);
     size_t cells = (size_t)max_b * k;
     sb->count = malloc((size_t)k * sizeof(int));
     sb->sample = malloc(cells * sizeof(uint32_t));
     sb->value = malloc(cells * sizeof(float));
-    sb->block = malloc((size_t)max_b * BLOCK * sizeof(float));
+    sb->block = malloc((size_t)threads * max_b * BLOCK * sizeof(float));
     if (!sb->count || !sb->sample || !sb->value || !sb->block) {
         sparse_batch_release(sb);
         return NN_ERR_NOMEM;
@@ -46,16 +46,15 @@ static inline int zero16(const uint8_t *p) {
 }
 #endif
 
-void sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
-                        const float *scale) {
+int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
+                       const float *scale, int i0, int i1) {
     const size_t cap = (size_t)sb->cap_b;
-    memset(sb->count, 0, (size_t)k * sizeof(int));
+    memset(sb->count + i0, 0, (size_t)(i1 - i0) * sizeof(int));
     int nnz = 0;
     for (int r = 0; r < B; r++) {
         const uint8_t *src = pixels + (size_t)idx[r] * k;
-        int i = 0;
-        for (; i < k; i++) {
-            if ((i & 15) == 0 && i + 16 <= k && zero16(src + i)) {
+        for (int i = i0; i < i1; i++) {
+            if ((i & 15) == 0 && i + 16 <= i1 && zero16(src + i)) {
                 i += 15;
                 continue;
             }
@@ -67,31 +66,36 @@ void sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t 
             }
         }
     }
-    sb->B = B, sb->nnz = nnz;
+    return nnz;
 }
 
-void sparse_mm_nn_scalar(float *y, sparse_batch *sb, const float *w, int n) {
+void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
+                         float *scratch) {
     const size_t cap = (size_t)sb->cap_b;
-    memset(y, 0, (size_t)sb->B * n * sizeof(float));
+    (void)scratch;
+    for (int r = 0; r < sb->B; r++)
+        for (int j = j0; j < j1; j++) y[(size_t)r * n + j] = 0.0f;
     for (int i = 0; i < sb->k; i++) {
         const float *wi = w + (size_t)i * n;
         for (int e = 0; e < sb->count[i]; e++) {
             const float x = sb->value[(size_t)i * cap + e];
             float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
-            for (int j = 0; j < n; j++) yr[j] += x * wi[j];
+            for (int j = j0; j < j1; j++) yr[j] += x * wi[j];
         }
     }
 }
 
-void sparse_mm_tn_scalar(float *dw, sparse_batch *sb, const float *dy, int n) {
+void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
+                         float *scratch) {
     const size_t cap = (size_t)sb->cap_b;
+    (void)scratch;
     for (int i = 0; i < sb->k; i++) {
         float *di = dw + (size_t)i * n;
-        for (int j = 0; j < n; j++) di[j] = 0.0f;
+        for (int j = j0; j < j1; j++) di[j] = 0.0f;
         for (int e = 0; e < sb->count[i]; e++) {
             const float x = sb->value[(size_t)i * cap + e];
             const float *dr = dy + (size_t)sb->sample[(size_t)i * cap + e] * n;
-            for (int j = 0; j < n; j++) di[j] += x * dr[j];
+            for (int j = j0; j < j1; j++) di[j] += x * dr[j];
         }
     }
 }
@@ -101,9 +105,9 @@ void sparse_mm_tn_scalar(float *dw, sparse_batch *sb, const float *dy, int n) {
 
 /* Forward over one column block [j0, j0 + 4*nv): blk (B x 4nv, contiguous) accumulates
  * x * w[i][block] for every listed (pixel, sample) in pixel order, then goes to y. */
-INLINE void nn_block(float *y, sparse_batch *sb, const float *w, int n, int j0, const int nv) {
+INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, int j0, float *blk,
+                     const int nv) {
     const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
-    float *blk = sb->block;
     memset(blk, 0, (size_t)sb->B * bw * sizeof(float));
     for (int i = 0; i < sb->k; i++) {
         const int cnt = sb->count[i];
@@ -127,9 +131,9 @@ INLINE void nn_block(float *y, sparse_batch *sb, const float *w, int n, int j0, 
 
 /* Weight gradient over one column block: dy's block copied contiguous (B x 4nv), then each
  * pixel's row of the block summed in 8 registers over its samples and stored once. */
-INLINE void tn_block(float *dw, sparse_batch *sb, const float *dy, int n, int j0, const int nv) {
+INLINE void tn_block(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, float *blk,
+                     const int nv) {
     const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
-    float *blk = sb->block;
     for (int r = 0; r < sb->B; r++)
         memcpy(blk + r * bw, dy + (size_t)r * n + j0, bw * sizeof(float));
     for (int i = 0; i < sb->k; i++) {
@@ -149,22 +153,22 @@ INLINE void tn_block(float *dw, sparse_batch *sb, const float *dy, int n, int j0
 }
 
 /* The columns past the last multiple of 4, in the scalar order. */
-static void nn_tail(float *y, sparse_batch *sb, const float *w, int n, int j0) {
+static void nn_tail(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1) {
     const size_t cap = (size_t)sb->cap_b;
     for (int r = 0; r < sb->B; r++)
-        for (int j = j0; j < n; j++) y[(size_t)r * n + j] = 0.0f;
+        for (int j = j0; j < j1; j++) y[(size_t)r * n + j] = 0.0f;
     for (int i = 0; i < sb->k; i++)
         for (int e = 0; e < sb->count[i]; e++) {
             const float x = sb->value[(size_t)i * cap + e];
             float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
-            for (int j = j0; j < n; j++) yr[j] += x * w[(size_t)i * n + j];
+            for (int j = j0; j < j1; j++) yr[j] += x * w[(size_t)i * n + j];
         }
 }
 
-static void tn_tail(float *dw, sparse_batch *sb, const float *dy, int n, int j0) {
+static void tn_tail(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1) {
     const size_t cap = (size_t)sb->cap_b;
     for (int i = 0; i < sb->k; i++)
-        for (int j = j0; j < n; j++) {
+        for (int j = j0; j < j1; j++) {
             float s = 0.0f;
             for (int e = 0; e < sb->count[i]; e++)
                 s += sb->value[(size_t)i * cap + e] *
@@ -173,17 +177,19 @@ static void tn_tail(float *dw, sparse_batch *sb, const float *dy, int n, int j0)
         }
 }
 
-void sparse_mm_nn_simd(float *y, sparse_batch *sb, const float *w, int n) {
-    int j = 0;
-    for (; j + 32 <= n; j += 32) nn_block(y, sb, w, n, j, 8);
-    for (; j + 4 <= n; j += 4) nn_block(y, sb, w, n, j, 1);
-    if (j < n) nn_tail(y, sb, w, n, j);
+void sparse_mm_nn_simd(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
+                       float *scratch) {
+    int j = j0;
+    for (; j + 32 <= j1; j += 32) nn_block(y, sb, w, n, j, scratch, 8);
+    for (; j + 4 <= j1; j += 4) nn_block(y, sb, w, n, j, scratch, 1);
+    if (j < j1) nn_tail(y, sb, w, n, j, j1);
 }
 
-void sparse_mm_tn_simd(float *dw, sparse_batch *sb, const float *dy, int n) {
-    int j = 0;
-    for (; j + 32 <= n; j += 32) tn_block(dw, sb, dy, n, j, 8);
-    for (; j + 4 <= n; j += 4) tn_block(dw, sb, dy, n, j, 1);
-    if (j < n) tn_tail(dw, sb, dy, n, j);
+void sparse_mm_tn_simd(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
+                       float *scratch) {
+    int j = j0;
+    for (; j + 32 <= j1; j += 32) tn_block(dw, sb, dy, n, j, scratch, 8);
+    for (; j + 4 <= j1; j += 4) tn_block(dw, sb, dy, n, j, scratch, 1);
+    if (j < j1) tn_tail(dw, sb, dy, n, j, j1);
 }
 #endif

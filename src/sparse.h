@@ -8,30 +8,38 @@
 #include <stdint.h>
 
 /* A batch of B samples of k pixels listed by pixel: pixel i's non-zeros are the `count[i]`
- * entries at sample/value[i * B ...], samples in increasing order. Built in one pass. */
+ * entries at sample/value[i * cap_b ...], samples in increasing order. */
 typedef struct sparse_batch {
-    int B, k, nnz, cap_b; /* cap_b: the B the arrays were sized for */
+    int B, k, nnz, cap_b; /* cap_b: the batch size the arrays were sized for */
     int *count;           /* k */
     uint32_t *sample;     /* k * cap_b */
     float *value;         /* k * cap_b */
-    float *block;         /* cap_b * 32: one column block of activations or gradients */
+    float *block;         /* threads * cap_b * 32: each thread's block of a product */
 } sparse_batch;
 
-/* Arrays for batches of up to max_b samples of k pixels; NN_OK or NN_ERR_NOMEM. */
-int sparse_batch_alloc(sparse_batch *sb, int max_b, int k);
+/* Arrays for batches of up to max_b samples of k pixels, products on up to `threads` threads;
+ * NN_OK or NN_ERR_NOMEM. */
+int sparse_batch_alloc(sparse_batch *sb, int max_b, int k, int threads);
 void sparse_batch_release(sparse_batch *sb);
-/* Lists the samples idx[0..B) of pixels (count x k IDX bytes), scaled by scale[]. */
-void sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
-                        const float *scale);
+/* Lists pixels [i0, i1) of the samples idx[0..B) of pixels (count x k IDX bytes), scaled by
+ * scale[]; returns how many are non-zero. Disjoint ranges may be built at once by several
+ * threads; the caller then sets sb->B and sb->nnz. */
+int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
+                       const float *scale, int i0, int i1);
 
-/* y (B x n) = X (B x k) . w (k x n), X given by sb. Uses sb->block as scratch. */
-void sparse_mm_nn_scalar(float *y, sparse_batch *sb, const float *w, int n);
-/* dw (k x n) = X^T . dy (B x n); rows of pixels without ink are zero. Uses sb->block. */
-void sparse_mm_tn_scalar(float *dw, sparse_batch *sb, const float *dy, int n);
+/* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb. scratch: B x 32 floats,
+ * the calling thread's own (sb->block + t * cap_b * 32). j0 is a multiple of 4. */
+void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
+                         float *scratch);
+/* Columns [j0, j1) of dw (k x n) = X^T . dy (B x n); rows of pixels without ink are zero. */
+void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
+                         float *scratch);
 
 #ifdef __wasm_simd128__
-void sparse_mm_nn_simd(float *y, sparse_batch *sb, const float *w, int n);
-void sparse_mm_tn_simd(float *dw, sparse_batch *sb, const float *dy, int n);
+void sparse_mm_nn_simd(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
+                       float *scratch);
+void sparse_mm_tn_simd(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
+                       float *scratch);
 #define sparse_mm_nn sparse_mm_nn_simd
 #define sparse_mm_tn sparse_mm_tn_simd
 #else

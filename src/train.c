@@ -5,6 +5,8 @@
 #include "internal.h"
 #include "layers.h"
 #include "optim.h"
+#include "threads.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -110,8 +112,9 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     }
     tr->batch_labels = malloc(bs);
     tr->loss_rows = malloc(bs * sizeof(double));
+    tr->threads = o.threads < team_size() ? o.threads : team_size();
     if (ok && o.sparse != NN_SPARSE_OFF)
-        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0]) == NN_OK;
+        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0], tr->threads) == NN_OK;
     if (!ok || !tr->batch_labels || !tr->loss_rows) {
         nn_trainer_free(tr);
         return NN_ERR_NOMEM;
@@ -124,81 +127,154 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     return NN_OK;
 }
 
-double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *correct) {
-    nn_net *net = tr->net;
-    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L];
-    int sparse = 0;
-    if (tr->opt.sparse != NN_SPARSE_OFF) {
-        sparse_batch_build(&tr->sb, tr->ds->pixels, idx, nb, in, nn_u8_scale);
-        sparse = tr->opt.sparse == NN_SPARSE_ON ||
-                 tr->sb.nnz <= NN_SPARSE_MAX_DENSITY * (double)nb * in;
-    }
-    tr->last_sparse = sparse;
-    float *x = tr->act[0];
-    for (int r = 0; r < nb; r++) {
-        if (!sparse) {
-            const uint8_t *src = tr->ds->pixels + (size_t)idx[r] * in;
-            float *dst = x + (size_t)r * in;
+/* ---- one training step, in phases that the team's threads share by fixed ranges (so that the
+ * result does not depend on the number of threads): rows of the batch, rows of a weight matrix,
+ * blocks of 32 output columns, pixels, or slices of the parameter array. ---- */
+typedef struct step {
+    nn_trainer *tr;
+    const uint32_t *idx;
+    int nb, sparse, layer;
+    float *d, *dprev; /* gradient w.r.t. layer's pre-activation output; w.r.t. its input */
+    int nnz[64], bad[64];
+    int t; /* Adam's step */
+} step;
+
+/* Blocks of whole 32-column passes of the sparse kernels, when the layer is wide enough. */
+static int col_align(int n) { return n >= 64 ? 32 : 4; }
+
+static void phase_build(void *p, int t, int nt) {
+    step *s = p;
+    nn_trainer *tr = s->tr;
+    int in = tr->net->sizes[0], i0, i1;
+    team_range(in, t, nt, 16, &i0, &i1);
+    s->nnz[t] = sparse_batch_build(&tr->sb, tr->ds->pixels, s->idx, s->nb, in, nn_u8_scale, i0, i1);
+}
+
+static void phase_gather(void *p, int t, int nt) {
+    step *s = p;
+    nn_trainer *tr = s->tr;
+    int in = tr->net->sizes[0], r0, r1;
+    team_range(s->nb, t, nt, 1, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
+        if (!s->sparse) {
+            const uint8_t *src = tr->ds->pixels + (size_t)s->idx[r] * in;
+            float *dst = tr->act[0] + (size_t)r * in;
             for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
         }
-        tr->batch_labels[r] = tr->ds->labels[idx[r]];
+        tr->batch_labels[r] = tr->ds->labels[s->idx[r]];
     }
-    for (int l = 0; l < L; l++) {
-        if (l == 0 && sparse) {
-            sparse_mm_nn(tr->act[1], &tr->sb, net->w[0], net->sizes[1]);
-            bias_activation(tr->act[1], net->b[0], nb, net->sizes[1],
-                            net->acts[0] == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : net->acts[0]);
-            continue;
-        }
-        dense_forward(tr->act[l + 1], tr->act[l], net->w[l], net->b[l], nb, net->sizes[l],
-                      net->sizes[l + 1], net->acts[l]);
-    }
-    *correct = softmax_rows(tr->act[L], nb, classes, tr->batch_labels, tr->loss_rows);
-    double sum = 0.0;
-    for (int r = 0; r < nb; r++) sum += tr->loss_rows[r];
-    if (!isfinite(sum)) return sum;
+}
 
-    float *d = tr->delta[0], *dprev = tr->delta[1];
-    softmax_xent_backward(d, tr->act[L], tr->batch_labels, nb, classes);
-    for (int l = L - 1; l >= 0; l--) {
-        float *gw = tr->grads + (net->w[l] - net->params);
-        float *gb = tr->grads + (net->b[l] - net->params);
-        if (l == 0 && sparse) { /* the first layer needs no input gradient */
-            sparse_mm_tn(gw, &tr->sb, d, net->sizes[1]);
-            bias_backward(gb, d, nb, net->sizes[1]);
-            break;
-        }
-        dense_backward(l > 0 ? dprev : NULL, gw, gb, d, tr->act[l], net->w[l], nb, net->sizes[l],
-                       net->sizes[l + 1]);
-        if (l > 0) {
-            activation_backward(dprev, tr->act[l], (size_t)nb * net->sizes[l], net->acts[l - 1]);
-            float *t = d;
-            d = dprev;
-            dprev = t;
-        }
+static void phase_forward(void *p, int t, int nt) {
+    step *s = p;
+    nn_trainer *tr = s->tr;
+    nn_net *net = tr->net;
+    const int l = s->layer, in = net->sizes[l], out = net->sizes[l + 1];
+    nn_activation act = net->acts[l] == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : net->acts[l];
+    if (l == 0 && s->sparse) {
+        int j0, j1;
+        team_range(out, t, nt, col_align(out), &j0, &j1);
+        sparse_mm_nn(tr->act[1], &tr->sb, net->w[0], out, j0, j1,
+                     tr->sb.block + (size_t)t * tr->sb.cap_b * 32);
+        bias_activation(tr->act[1], net->b[0], s->nb, out, j0, j1, act);
+        return;
+    }
+    int r0, r1;
+    team_range(s->nb, t, nt, 4, &r0, &r1);
+    float *y = tr->act[l + 1] + (size_t)r0 * out;
+    mm_nn(y, tr->act[l] + (size_t)r0 * in, net->w[l], r1 - r0, in, out);
+    bias_activation(y, net->b[l], r1 - r0, out, 0, out, act);
+}
+
+static void phase_backward(void *p, int t, int nt) {
+    step *s = p;
+    nn_trainer *tr = s->tr;
+    nn_net *net = tr->net;
+    const int l = s->layer, in = net->sizes[l], out = net->sizes[l + 1], nb = s->nb;
+    float *gw = tr->grads + (net->w[l] - net->params), *gb = tr->grads + (net->b[l] - net->params);
+    int j0, j1;
+    team_range(out, t, nt, col_align(out), &j0, &j1);
+    bias_backward(gb, s->d, nb, out, j0, j1);
+    if (l == 0 && s->sparse) {
+        sparse_mm_tn(gw, &tr->sb, s->d, out, j0, j1, tr->sb.block + (size_t)t * tr->sb.cap_b * 32);
+        return;
+    }
+    int i0, i1;
+    team_range(in, t, nt, 4, &i0, &i1);
+    mm_tn(gw + (size_t)i0 * out, tr->act[l] + i0, in, s->d, i1 - i0, nb, out);
+    if (l == 0) return; /* the first layer needs no input gradient */
+    int r0, r1;
+    team_range(nb, t, nt, 8, &r0, &r1);
+    float *dx = s->dprev + (size_t)r0 * in;
+    mm_nt(dx, s->d + (size_t)r0 * out, net->w[l], r1 - r0, out, in);
+    activation_backward(dx, tr->act[l] + (size_t)r0 * in, (size_t)(r1 - r0) * in, net->acts[l - 1]);
+}
+
+static void phase_update(void *p, int t, int nt) {
+    step *s = p;
+    nn_trainer *tr = s->tr;
+    const nn_train_options *o = &tr->opt;
+    int n = (int)tr->net->n_params, i0, i1;
+    team_range(n, t, nt, 4, &i0, &i1);
+    float *w = tr->net->params + i0, *g = tr->grads + i0, *s1 = tr->state1 + i0;
+    size_t len = (size_t)(i1 - i0);
+    switch (o->optimizer) {
+    case NN_OPT_SGD: s->bad[t] = sgd_update(w, g, s1, len, o->learning_rate, o->momentum); break;
+    case NN_OPT_ADAM:
+        s->bad[t] = adam_update(w, g, s1, tr->state2 + i0, len, o->learning_rate, o->beta1,
+                                o->beta2, o->epsilon, s->t);
+        break;
+    default: s->bad[t] = rmsprop_update(w, g, s1, len, o->learning_rate, o->rho, o->epsilon); break;
+    }
+}
+
+/* Forward and backward; the summed loss (not finite: the caller stops before any update). */
+static double step_gradients(step *s, int *correct) {
+    nn_trainer *tr = s->tr;
+    nn_net *net = tr->net;
+    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L], nt = tr->threads;
+    s->sparse = 0;
+    if (tr->opt.sparse != NN_SPARSE_OFF) {
+        team_run(nt, phase_build, s);
+        int nnz = 0;
+        for (int t = 0; t < nt; t++) nnz += s->nnz[t];
+        tr->sb.B = s->nb, tr->sb.nnz = nnz;
+        s->sparse = tr->opt.sparse == NN_SPARSE_ON ||
+                    nnz <= NN_SPARSE_MAX_DENSITY * (double)s->nb * in;
+    }
+    tr->last_sparse = s->sparse;
+    team_run(nt, phase_gather, s);
+    for (s->layer = 0; s->layer < L; s->layer++) team_run(nt, phase_forward, s);
+    *correct = softmax_rows(tr->act[L], s->nb, classes, tr->batch_labels, tr->loss_rows);
+    double sum = 0.0;
+    for (int r = 0; r < s->nb; r++) sum += tr->loss_rows[r];
+    if (!isfinite(sum)) return sum;
+    s->d = tr->delta[0], s->dprev = tr->delta[1];
+    softmax_xent_backward(s->d, tr->act[L], tr->batch_labels, s->nb, classes);
+    for (s->layer = L - 1; s->layer >= 0; s->layer--) {
+        team_run(nt, phase_backward, s);
+        float *t = s->d;
+        s->d = s->dprev, s->dprev = t;
     }
     return sum;
+}
+
+double trainer_gradients(nn_trainer *tr, const uint32_t *idx, int nb, int *correct) {
+    step s = {.tr = tr, .idx = idx, .nb = nb};
+    return step_gradients(&s, correct);
 }
 
 /* One step on the samples idx[0..nb): gradients, then the update. Returns 0, or 1 if the loss or
  * an updated weight is not finite (the caller rolls back). */
 static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss, int *correct) {
-    *loss = trainer_gradients(tr, idx, nb, correct);
+    step s = {.tr = tr, .idx = idx, .nb = nb};
+    *loss = step_gradients(&s, correct);
     if (!isfinite(*loss)) return 1;
-    nn_net *net = tr->net;
-    const nn_train_options *o = &tr->opt;
-    size_t np = net->n_params;
-    int step = ++tr->pos.step;
-    switch (o->optimizer) {
-    case NN_OPT_SGD:
-        return sgd_update(net->params, tr->grads, tr->state1, np, o->learning_rate, o->momentum);
-    case NN_OPT_ADAM:
-        return adam_update(net->params, tr->grads, tr->state1, tr->state2, np, o->learning_rate,
-                           o->beta1, o->beta2, o->epsilon, step);
-    default:
-        return rmsprop_update(net->params, tr->grads, tr->state1, np, o->learning_rate, o->rho,
-                              o->epsilon);
-    }
+    s.t = ++tr->pos.step;
+    team_run(tr->threads, phase_update, &s);
+    int bad = 0;
+    for (int t = 0; t < tr->threads; t++) bad |= s.bad[t];
+    return bad;
 }
 
 static void save_state(nn_trainer *tr) {
@@ -263,6 +339,7 @@ void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {
     progress->epoch = p->epoch;
     progress->batch = p->batch;
     progress->batches_per_epoch = tr->batches_per_epoch;
+    progress->threads = tr->threads;
     progress->samples = p->samples;
     progress->loss = p->epoch_seen ? p->epoch_loss / p->epoch_seen : 0.0;
     progress->accuracy = p->epoch_seen ? (double)p->epoch_correct / p->epoch_seen : 0.0;

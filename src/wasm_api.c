@@ -42,12 +42,13 @@ EMSCRIPTEN_KEEPALIVE int wa_trainer_create(nn_trainer **out, nn_net *net, const 
     return nn_trainer_create(out, net, ds, &o);
 }
 
-/* out[0..11]: epoch, batch, batches_per_epoch, epoch_done, samples, loss, accuracy, chunk_loss,
- * chunk_accuracy, chunk_batches, sparse_batches. */
+/* out[0..12]: epoch, batch, batches_per_epoch, epoch_done, samples, loss, accuracy, chunk_loss,
+ * chunk_accuracy, chunk_batches, sparse_batches, threads. */
 static void put_progress(double *out, const nn_progress *p) {
     out[0] = p->epoch, out[1] = p->batch, out[2] = p->batches_per_epoch, out[3] = p->epoch_done;
     out[4] = (double)p->samples, out[5] = p->loss, out[6] = p->accuracy, out[7] = p->chunk_loss;
     out[8] = p->chunk_accuracy, out[9] = p->chunk_batches, out[10] = p->sparse_batches;
+    out[11] = p->threads;
 }
 
 EMSCRIPTEN_KEEPALIVE int wa_train(nn_trainer *tr, int max_batches, double *out) {

@@ -61,32 +61,55 @@ const PROGRESS_FIELDS = [
   'chunkAccuracy',
   'chunkBatches',
   'sparseBatches',
+  'threads',
 ];
 
-async function wasmBytes(url) {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(url);
+const IS_NODE = typeof globalThis.process?.versions?.node === 'string';
+const THREAD_STACK = 512 * 1024; // each helper's C stack, inside the shared memory
+
+async function compileFrom(source) {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  const base = globalThis.location?.href ?? `file://${globalThis.process.cwd()}/`;
+  const url = source instanceof URL ? source : new URL(String(source), base);
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.compile(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  return WebAssembly.compileStreaming(response);
 }
 
 /**
- * Loads the module. `source`: a URL or path of nn.wasm (default: next to this file), its bytes,
- * or a compiled WebAssembly.Module. Resolves to an Engine.
+ * The imports of either module. nn.wasm (standalone) needs one; nn-mt.wasm is a -pthread build
+ * whose Emscripten runtime imports a few functions: those it calls in our use are given here
+ * (clock, big memcpy, heap growth, main-thread set-up), the rest throw if ever called.
  */
-export async function loadNN(source = new URL('./nn.wasm', import.meta.url)) {
-  let module;
-  if (source instanceof WebAssembly.Module) module = source;
-  else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source))
-    module = await WebAssembly.compile(source);
-  else {
-    const url = source instanceof URL ? source : new URL(String(source), globalThis.location?.href ?? `file://${globalThis.process.cwd()}/`);
-    if (url.protocol === 'file:') module = await WebAssembly.compile(await wasmBytes(url));
-    else {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
-      module = await WebAssembly.compileStreaming(response);
-    }
-  }
-  const imports = { env: { emscripten_notify_memory_growth() {} } };
+export function moduleImports(module, memory, getExports) {
+  const env = {
+    memory,
+    emscripten_notify_memory_growth() {},
+    emscripten_get_now: () => performance.now(),
+    emscripten_memcpy_big: (dest, src, n) => {
+      new Uint8Array(memory.buffer).copyWithin(dest, src, src + n);
+    },
+    emscripten_resize_heap: (size) => {
+      const pages = Math.ceil(((size >>> 0) - memory.buffer.byteLength) / 65536);
+      try {
+        memory.grow(pages);
+        return 1;
+      } catch {
+        return 0;
+      }
+    },
+    __emscripten_init_main_thread_js: (tb) => {
+      getExports()._emscripten_thread_init(tb, IS_NODE || typeof window === 'object' ? 1 : 0, 1, 1);
+    },
+    _emscripten_notify_thread_queue() {},
+    __emscripten_thread_cleanup() {},
+  };
+  const imports = { env };
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind !== 'function' || imports[imp.module]?.[imp.name]) continue;
     imports[imp.module] ??= {};
@@ -94,17 +117,94 @@ export async function loadNN(source = new URL('./nn.wasm', import.meta.url)) {
       throw new Error(`nn.wasm called ${imp.module}.${imp.name}, which this loader does not provide`);
     };
   }
-  const instance = await WebAssembly.instantiate(module, imports);
-  instance.exports._initialize?.();
-  return new Engine(instance.exports, module);
+  return imports;
+}
+
+/** Whether this context can share memory with workers (a page must be cross-origin isolated). */
+export function canUseThreads() {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  return IS_NODE || globalThis.crossOriginIsolated === true;
+}
+
+async function startHelper(module, memory, stack, index) {
+  const url = new URL('./nn-thread.js', import.meta.url);
+  const data = { module, memory, stack, stackSize: THREAD_STACK, index };
+  let worker;
+  if (IS_NODE) {
+    const { Worker } = await import('node:worker_threads');
+    worker = new Worker(url, { workerData: data });
+    worker.unref();
+  } else {
+    worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
+    worker.postMessage(data);
+  }
+  await new Promise((resolve, reject) => {
+    const onMessage = (m) => (m?.data ?? m) === 'ready' && resolve();
+    if (IS_NODE) worker.once('message', onMessage).once('error', reject);
+    else {
+      worker.addEventListener('message', onMessage, { once: true });
+      worker.addEventListener('error', (e) => reject(new Error(e.message || 'nn thread failed')), { once: true });
+    }
+  });
+  return worker;
+}
+
+/**
+ * Loads the module. `source`: a URL or path of the .wasm (default: nn.wasm next to this file,
+ * or nn-mt.wasm with threads), its bytes, or a compiled WebAssembly.Module. With threads > 1
+ * and shared memory available (see canUseThreads), the threaded module runs on that many
+ * threads: this one and threads - 1 workers; otherwise one. Resolves to an Engine.
+ */
+export async function loadNN(source, { threads = 1 } = {}) {
+  const wanted = Number.isInteger(threads) && threads > 1 && canUseThreads() ? Math.min(threads, 64) : 1;
+  const file = wanted > 1 ? './nn-mt.wasm' : './nn.wasm';
+  const module = await compileFrom(source ?? new URL(file, import.meta.url));
+  const memoryImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
+  if (!memoryImport) {
+    let exports;
+    const instance = await WebAssembly.instantiate(module, moduleImports(module, null, () => exports));
+    exports = instance.exports;
+    exports._initialize?.();
+    return new Engine(exports, module);
+  }
+  // the threaded module: 16 MiB to start, up to 2 GiB, shared with the helpers
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true });
+  let exports;
+  const instance = await WebAssembly.instantiate(module, moduleImports(module, memory, () => exports));
+  exports = instance.exports;
+  exports.__wasm_call_ctors();
+  const engine = new Engine(exports, module, memory);
+  engine.check(exports.nn_threads_init(wanted), 'threads');
+  try {
+    for (let i = 1; i < wanted; i++) {
+      const stack = engine.alloc(THREAD_STACK);
+      engine.helpers.push(await startHelper(module, memory, stack, i));
+    }
+  } catch (e) {
+    engine.terminate();
+    throw e;
+  }
+  engine.threads = wanted;
+  return engine;
 }
 
 export class Engine {
-  constructor(exports, module) {
+  constructor(exports, module, memory = exports.memory) {
     this.x = exports;
     this.module = module;
-    this.memory = exports.memory;
+    this.memory = memory;
+    this.threads = 1;
+    this.helpers = [];
     this.io = exports.nn_alloc(256); // out-pointers and result arrays of every call
+  }
+
+  /** Stops the helper threads (the engine goes on with one). */
+  terminate() {
+    if (!this.helpers.length) return;
+    this.x.nn_threads_stop();
+    for (const w of this.helpers) w.terminate();
+    this.helpers = [];
+    this.threads = 1;
   }
 
   /** Bytes of wasm memory now; memory never shrinks, so this is also the peak so far. */
@@ -130,7 +230,7 @@ export class Engine {
     const bytes = this.u8();
     let end = p;
     while (bytes[end]) end++;
-    return new TextDecoder().decode(bytes.subarray(p, end));
+    return new TextDecoder().decode(bytes.slice(p, end)); // a copy: decode refuses shared memory
   }
 
   check(code, context) {

@@ -1,0 +1,60 @@
+// exactness.test.mjs: the two ways of computing the same training give the same bits. The
+// sparse-input path (skipping the input's zeros) against the dense kernels, and two threads
+// against one: a few hundred batches of MNIST from one seed, weights compared bit for bit.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNN } from '../web/nn.js';
+import { loadIdxFiles } from '../scripts/lib/data.mjs';
+
+let data;
+const engines = [];
+before(async () => {
+  data = await loadIdxFiles();
+});
+after(() => engines.forEach((e) => e.terminate()));
+
+async function trainBits({ threads = 1, sparse = 'auto', batches = 300, optimizer = 'rmsprop' }) {
+  const nn = await loadNN(undefined, { threads });
+  engines.push(nn);
+  const set = nn.createDataset(data.trainImages, data.trainLabels);
+  const net = nn.createNetwork({ seed: 11 });
+  const trainer = nn.createTrainer(net, set, { seed: 11, sparse, threads, optimizer });
+  let done = 0;
+  let sparseBatches = 0;
+  let used = 0;
+  while (done < batches) {
+    const p = trainer.train(Math.min(50, batches - done));
+    done += p.chunkBatches;
+    sparseBatches += p.sparseBatches;
+    used = p.threads;
+  }
+  return { bits: new Uint32Array(net.params().buffer), sparseBatches, threads: used, engine: nn };
+}
+
+function assertSameBits(a, b, what) {
+  assert.equal(a.length, b.length);
+  let differ = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+  assert.equal(differ, 0, `${what}: ${differ} of ${a.length} weights differ`);
+}
+
+test('300 batches with the sparse path give the dense path\'s weights bit for bit', async () => {
+  const sparse = await trainBits({ sparse: 'on' });
+  const dense = await trainBits({ sparse: 'off' });
+  assert.equal(sparse.sparseBatches, 300);
+  assert.equal(dense.sparseBatches, 0);
+  assertSameBits(sparse.bits, dense.bits, 'sparse vs dense');
+  const auto = await trainBits({ sparse: 'auto' });
+  assert.equal(auto.sparseBatches, 300, 'MNIST batches are sparse enough for the automatic choice');
+  assertSameBits(auto.bits, dense.bits, 'auto vs dense');
+});
+
+test('two threads give one thread\'s weights bit for bit, on both paths and with Adam', async () => {
+  for (const [sparse, optimizer] of [['on', 'rmsprop'], ['off', 'rmsprop'], ['on', 'adam']]) {
+    const one = await trainBits({ threads: 1, sparse, optimizer, batches: 120 });
+    const two = await trainBits({ threads: 2, sparse, optimizer, batches: 120 });
+    assert.equal(two.threads, 2, 'the threaded module runs two threads in Node');
+    assert.equal(one.threads, 1);
+    assertSameBits(one.bits, two.bits, `1 vs 2 threads (${sparse}, ${optimizer})`);
+  }
+});
