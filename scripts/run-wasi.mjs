@@ -22,6 +22,6 @@ const wasi = new WASI({
 const module = await WebAssembly.compile(await readFile(file));
 const instance = await WebAssembly.instantiate(module, {
   ...wasi.getImportObject(),
-  env: { emscripten_notify_memory_growth() {} },
+  env: { emscripten_notify_memory_growth() {}, nn_clock_ms: () => performance.now() },
 });
 process.exitCode = wasi.start(instance);

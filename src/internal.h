@@ -70,11 +70,15 @@ struct nn_trainer {
     float *delta[2];               /* gradients w.r.t. layer outputs, ping-pong */
     uint8_t *batch_labels;
     double *loss_rows;
-    sparse_batch sb; /* the batch's non-zeros, unless sparse mode is off */
-    int last_sparse; /* whether the last batch took the sparse path */
-    int threads;     /* threads this trainer uses: min(options, team size) */
+    sparse_batch sb;            /* the batch's non-zeros, unless sparse mode is off */
+    int last_sparse;            /* whether the last batch took the sparse path */
+    int threads;                /* threads this trainer uses: min(options, team size) */
+    double phase_ms[NN_PHASES]; /* time spent in each phase of training so far */
     nn_progress last;
 };
+
+/* Milliseconds from a monotonic clock (clock.c). */
+double clock_ms(void);
 
 /* The sparse path is taken for a batch whose fraction of non-zero pixels is at most this
  * (NN_SPARSE_AUTO). Measured with `npm run bench`: see the README. */

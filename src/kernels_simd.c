@@ -144,8 +144,37 @@ void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
     gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
 }
 
+/* X^T.dY for a narrow dY (the last layer's 10 classes): c's columns are accumulated in a
+ * transposed block on the stack, one rank-1 update per sample p, so that X's rows are read in
+ * order. Walking down X's columns instead (rows lda floats apart, 2 KiB for 512 units) lands
+ * every load in the same few cache sets. */
+#define TN_ROWS 512
+static void tn_narrow(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
+    float ct[NARROW * TN_ROWS];
+    for (int i0 = 0; i0 < m; i0 += TN_ROWS) {
+        const int rows = m - i0 < TN_ROWS ? m - i0 : TN_ROWS, r4 = rows & ~3;
+        memset(ct, 0, (size_t)n * TN_ROWS * sizeof(float));
+        for (int p = 0; p < k; p++) {
+            const float *ap = a + (size_t)p * lda + i0, *bp = b + (size_t)p * n;
+            for (int j = 0; j < n; j++) {
+                float *cj = ct + j * TN_ROWS;
+                const float bj = bp[j];
+                const v128_t s = wasm_f32x4_splat(bj);
+                int i = 0;
+                for (; i < r4; i += 4)
+                    wasm_v128_store(cj + i,
+                                    madd(wasm_v128_load(cj + i), s, wasm_v128_load(ap + i)));
+                for (; i < rows; i++) cj[i] += ap[i] * bj;
+            }
+        }
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < n; j++) c[(size_t)(i0 + i) * n + j] = ct[j * TN_ROWS + i];
+    }
+}
+
 void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
-    gemm_rv(c, a, 1, (size_t)lda, b, m, k, n);
+    if (n < NARROW) tn_narrow(c, a, lda, b, m, k, n);
+    else gemm_rv(c, a, 1, (size_t)lda, b, m, k, n);
 }
 
 /* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are

@@ -193,6 +193,11 @@ typedef struct nn_progress {
 nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress);
 /* The state as of the last call, without training. */
 void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress);
+/* Milliseconds spent so far in each phase of training: 0 the batch's input (scaling or listing
+ * the non-zeros), 1 the first layer forward, 2 the other layers forward and the loss, 3 their
+ * backward, 4 the first layer's weight gradient, 5 the optimiser's update. */
+#define NN_PHASES 6
+void nn_trainer_timing(const nn_trainer *tr, double ms[NN_PHASES]);
 
 /* ---- model files ---- */
 /* Layout (little-endian): "NNMF" | u32 version (1) | u32 layers L | u32 sizes[L+1] |

@@ -36,13 +36,16 @@ void sparse_batch_release(sparse_batch *sb) {
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
-/* 1 if the 16 bytes at p are all zero: MNIST's borders are skipped 16 pixels at a time. */
-static inline int zero16(const uint8_t *p) { return !wasm_v128_any_true(wasm_v128_load(p)); }
+/* Bit j set if byte j of the 16 at p is not zero: one compare and a bitmask, so that MNIST's
+ * empty borders cost nothing and a stroke's pixels are found without testing each byte. */
+static inline unsigned nonzero16(const uint8_t *p) {
+    return (unsigned)wasm_i8x16_bitmask(wasm_i8x16_ne(wasm_v128_load(p), wasm_i8x16_splat(0)));
+}
 #else
-static inline int zero16(const uint8_t *p) {
-    uint64_t a, b;
-    memcpy(&a, p, 8), memcpy(&b, p + 8, 8);
-    return (a | b) == 0;
+static inline unsigned nonzero16(const uint8_t *p) {
+    unsigned m = 0;
+    for (int j = 0; j < 16; j++) m |= (unsigned)(p[j] != 0) << j;
+    return m;
 }
 #endif
 
@@ -53,18 +56,22 @@ int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *
     int nnz = 0;
     for (int r = 0; r < B; r++) {
         const uint8_t *src = pixels + (size_t)idx[r] * k;
-        for (int i = i0; i < i1; i++) {
-            if ((i & 15) == 0 && i + 16 <= i1 && zero16(src + i)) {
-                i += 15;
-                continue;
+        int i = i0;
+        for (; i + 16 <= i1; i += 16)
+            for (unsigned m = nonzero16(src + i); m; m &= m - 1) {
+                int at_i = i + __builtin_ctz(m);
+                size_t at = (size_t)at_i * cap + (size_t)sb->count[at_i]++;
+                sb->sample[at] = (uint32_t)r;
+                sb->value[at] = scale[src[at_i]];
+                nnz++;
             }
+        for (; i < i1; i++)
             if (src[i]) {
                 size_t at = (size_t)i * cap + (size_t)sb->count[i]++;
                 sb->sample[at] = (uint32_t)r;
                 sb->value[at] = scale[src[i]];
                 nnz++;
             }
-        }
     }
     return nnz;
 }

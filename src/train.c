@@ -228,8 +228,17 @@ static void phase_update(void *p, int t, int nt) {
     }
 }
 
+/* Adds the time since `since` to phase p; returns now. The phases' times are wall time of the
+ * calling thread, so with several threads they are the parallel phases' elapsed time. */
+static double lap(nn_trainer *tr, int p, double since) {
+    double now = clock_ms();
+    tr->phase_ms[p] += now - since;
+    return now;
+}
+
 /* Forward and backward; the summed loss (not finite: the caller stops before any update). */
 static double step_gradients(step *s, int *correct) {
+    const double t0 = clock_ms();
     nn_trainer *tr = s->tr;
     nn_net *net = tr->net;
     const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L], nt = tr->threads;
@@ -244,18 +253,25 @@ static double step_gradients(step *s, int *correct) {
     }
     tr->last_sparse = s->sparse;
     team_run(nt, phase_gather, s);
-    for (s->layer = 0; s->layer < L; s->layer++) team_run(nt, phase_forward, s);
+    double t1 = lap(tr, 0, t0);
+    for (s->layer = 0; s->layer < L; s->layer++) {
+        team_run(nt, phase_forward, s);
+        if (s->layer == 0) t1 = lap(tr, 1, t1);
+    }
     *correct = softmax_rows(tr->act[L], s->nb, classes, tr->batch_labels, tr->loss_rows);
     double sum = 0.0;
     for (int r = 0; r < s->nb; r++) sum += tr->loss_rows[r];
     if (!isfinite(sum)) return sum;
     s->d = tr->delta[0], s->dprev = tr->delta[1];
     softmax_xent_backward(s->d, tr->act[L], tr->batch_labels, s->nb, classes);
+    t1 = lap(tr, 2, t1);
     for (s->layer = L - 1; s->layer >= 0; s->layer--) {
+        if (s->layer == 0) t1 = lap(tr, 3, t1);
         team_run(nt, phase_backward, s);
         float *t = s->d;
         s->d = s->dprev, s->dprev = t;
     }
+    lap(tr, 4, t1);
     return sum;
 }
 
@@ -271,7 +287,9 @@ static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss
     *loss = step_gradients(&s, correct);
     if (!isfinite(*loss)) return 1;
     s.t = ++tr->pos.step;
+    double t0 = clock_ms();
     team_run(tr->threads, phase_update, &s);
+    lap(tr, 5, t0);
     int bad = 0;
     for (int t = 0; t < tr->threads; t++) bad |= s.bad[t];
     return bad;
@@ -330,6 +348,10 @@ nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
     tr->last.chunk_accuracy = chunk_seen ? (double)chunk_correct / chunk_seen : 0.0;
     if (progress) *progress = tr->last;
     return NN_OK;
+}
+
+void nn_trainer_timing(const nn_trainer *tr, double ms[NN_PHASES]) {
+    for (int p = 0; p < NN_PHASES; p++) ms[p] = tr ? tr->phase_ms[p] : 0.0;
 }
 
 void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {

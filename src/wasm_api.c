@@ -64,6 +64,11 @@ EMSCRIPTEN_KEEPALIVE void wa_trainer_progress(const nn_trainer *tr, double *out)
     put_progress(out, &p);
 }
 
+/* out[0..NN_PHASES): milliseconds per phase of training (see nn.h) */
+EMSCRIPTEN_KEEPALIVE void wa_trainer_timing(const nn_trainer *tr, double *out) {
+    nn_trainer_timing(tr, out);
+}
+
 /* out[0..3]: loss, accuracy, correct, count */
 EMSCRIPTEN_KEEPALIVE int wa_evaluate(nn_net *net, const nn_dataset *ds, int first, int count,
                                      double *out, uint8_t *predicted, float *confidence) {

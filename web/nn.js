@@ -36,6 +36,8 @@ export const Status = Object.freeze({
   STATE: -51,
 });
 
+const PHASES = ['input', 'forward1', 'forwardRest', 'backwardRest', 'gradient1', 'update'];
+
 export const OPTIMIZERS = ['rmsprop', 'sgd', 'adam'];
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 export const SPARSE_MODES = ['auto', 'off', 'on'];
@@ -90,6 +92,7 @@ export function moduleImports(module, memory, getExports) {
   const env = {
     memory,
     emscripten_notify_memory_growth() {},
+    nn_clock_ms: () => performance.now(),
     emscripten_get_now: () => performance.now(),
     emscripten_memcpy_big: (dest, src, n) => {
       new Uint8Array(memory.buffer).copyWithin(dest, src, src + n);
@@ -543,6 +546,16 @@ export class Trainer {
   progress() {
     this.e.x.wa_trainer_progress(this.ptr, this.e.io);
     return this.#read();
+  }
+
+  /**
+   * Milliseconds spent so far per phase: {input, forward1, forwardRest, backwardRest, gradient1,
+   * update} (see nn_trainer_timing in src/nn.h).
+   */
+  timing() {
+    this.e.x.wa_trainer_timing(this.ptr, this.e.io);
+    const v = this.e.f64(this.e.io, PHASES.length);
+    return Object.fromEntries(PHASES.map((k, i) => [k, v[i]]));
   }
 
   free() {
