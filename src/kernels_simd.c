@@ -140,8 +140,30 @@ INLINE void gemm_rv(float *c, const float *a, size_t ar, size_t ac, const float 
     }
 }
 
+/* A few rows (one image to classify): c's row accumulates b's rows in order, skipping the zeros
+ * of a (0 * w adds exactly nothing), so that b is read once, in order, and only where the image
+ * has ink; packing b into panels would cost more than the product. */
+static void nn_rows(float *c, const float *a, const float *b, int m, int k, int n) {
+    const int n4 = n & ~3;
+    for (int i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * n;
+        memset(ci, 0, (size_t)n * sizeof(float));
+        for (int p = 0; p < k; p++) {
+            const float x = a[(size_t)i * k + p];
+            if (x == 0.0f) continue;
+            const float *bp = b + (size_t)p * n;
+            const v128_t s = wasm_f32x4_splat(x);
+            int j = 0;
+            for (; j < n4; j += 4)
+                wasm_v128_store(ci + j, madd(wasm_v128_load(ci + j), s, wasm_v128_load(bp + j)));
+            for (; j < n; j++) ci[j] += x * bp[j];
+        }
+    }
+}
+
 void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
+    if (m < 4) nn_rows(c, a, b, m, k, n);
+    else gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
 }
 
 /* X^T.dY for a narrow dY (the last layer's 10 classes): c's columns are accumulated in a

@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// bench.mjs: `npm run bench` — every speed and memory figure of the project, side by side in one
+// run and one machine state: the f32x4 peak of this engine, our matrix kernels at the training
+// shapes, epochs of the Keras recipe (sparse and dense paths, one and several threads), a denser
+// dataset, TensorFlow.js' wasm backend on the same model, the native build, prediction latency
+// and peak memory. Medians of repeated runs; a table, then one JSON object as the last line.
+//   node scripts/bench.mjs [--quick] [--threads N]
+// --quick measures partial epochs (extrapolated, and said so) and finishes in under a minute.
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { loadNN } from '../web/nn.js';
+import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
+
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' } },
+});
+const QUICK = args.quick;
+const THREADS = Number(args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)));
+const BATCHES_PER_EPOCH = 469; // 60,000 / 128: 468 full batches and one of 96
+// FLOPs of one sample through 784-512-10, forward and backward (the input needs no gradient):
+// 2*(784*512 + 512*10) forward, the same for the weight gradients, 2*512*10 for dH.
+const FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) * 2 + 2 * 512 * 10;
+const EPOCH_GFLOP = (FLOP_PER_SAMPLE * 60000) / 1e9;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+function timeIt(fn, runs) {
+  const ts = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    ts.push((performance.now() - t) / 1000);
+  }
+  return median(ts);
+}
+const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+const rows = [];
+const row = (...cells) => {
+  rows.push(cells);
+  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 46 : 14)).join(''));
+};
+const section = (title) => console.log(`\n== ${title}`);
+
+const result = { quick: QUICK, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model };
+const data = await loadIdxFiles();
+
+// ---- (a) the peak, (b) the kernels, on the single-threaded module ----
+const nn = await loadNN();
+section('(a) f32x4 peak and (b) matrix kernels at the training shapes, in this engine (V8)');
+{
+  const iters = QUICK ? 4e6 : 2e7;
+  nn.x.nn_bench_peak(iters / 10);
+  const secs = timeIt(() => nn.x.nn_bench_peak(iters), QUICK ? 5 : 9);
+  const peak = (iters * nn.x.nn_bench_peak_flops_per_iter()) / secs / 1e9;
+  result.peakGflops = peak;
+  row('f32x4 multiply-add peak (14 independent chains)', `${fmt(peak, 1)} GFLOP/s`, '100%');
+  const shapes = [
+    ['X.W1  [128x784].[784x512]', 0, 128, 784, 512],
+    ['X^T.dH  [784x128].[128x512]  (dW1)', 2, 784, 128, 512],
+    ['H.W2  [128x512].[512x10]', 0, 128, 512, 10],
+    ['dY.W2^T  [128x10].[10x512]  (dH)', 1, 128, 10, 512],
+    ['H^T.dY  [512x128].[128x10]  (dW2)', 2, 512, 128, 10],
+    ['scalar twin of X.W1 (reference)', 3, 128, 784, 512],
+  ];
+  result.kernels = {};
+  for (const [name, which, m, k, n] of shapes) {
+    const flop = 2 * m * k * n;
+    const reps = Math.max(1, Math.round((QUICK ? 2e8 : 1e9) / flop / (which >= 3 ? 8 : 1)));
+    nn.x.nn_bench_kernel(which, m, k, n, 1);
+    const secs2 = timeIt(() => nn.x.nn_bench_kernel(which, m, k, n, reps), QUICK ? 5 : 9);
+    const g = (flop * reps) / secs2 / 1e9;
+    result.kernels[name.split('  ')[0]] = { gflops: g, ofPeak: g / peak };
+    row(name, `${fmt(g, 1)} GFLOP/s`, `${fmt((100 * g) / peak, 1)}%`);
+  }
+}
+
+// ---- (c) epochs of the Keras recipe ----
+async function epoch(engine, sets, { sparse, threads, batches }) {
+  const net = engine.createNetwork({ seed: 1 });
+  const trainer = engine.createTrainer(net, sets.train, { seed: 1, sparse, threads });
+  const t0 = performance.now();
+  let done = 0;
+  let p;
+  let sparseBatches = 0;
+  while (done < batches) {
+    p = trainer.train(Math.min(batches - done, 1000));
+    done += p.chunkBatches;
+    sparseBatches += p.sparseBatches;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const timing = trainer.timing();
+  const epochSecs = (secs * BATCHES_PER_EPOCH) / done;
+  const acc = done === BATCHES_PER_EPOCH ? net.evaluate(sets.test).accuracy : null;
+  trainer.free();
+  net.free();
+  return { epochSecs, batches: done, threads: p.threads, sparseBatches, timing, acc };
+}
+
+const mt = await loadNN(undefined, { threads: THREADS });
+result.threads = mt.threads;
+const sets1 = {
+  train: nn.createDataset(data.trainImages, data.trainLabels),
+  test: nn.createDataset(data.testImages, data.testLabels),
+};
+const setsT = {
+  train: mt.createDataset(data.trainImages, data.trainLabels),
+  test: mt.createDataset(data.testImages, data.testLabels),
+};
+const epochBatches = QUICK ? 120 : BATCHES_PER_EPOCH;
+const reps = QUICK ? 1 : 3;
+section(
+  `(c) one epoch of the Keras recipe (784-512-10, RMSprop, batch 128)${QUICK ? `: ${epochBatches} batches, extrapolated to 469` : `, median of ${reps}`}`,
+);
+row('configuration', 's/epoch', 'samples/s', 'eff. GFLOP/s', 'update %', 'input %');
+const configs = [
+  ['ours, sparse path (default), 1 thread', nn, sets1, 'auto', 1],
+  ['ours, dense path, 1 thread', nn, sets1, 'off', 1],
+  [`ours, sparse path, ${mt.threads} threads`, mt, setsT, 'auto', mt.threads],
+  [`ours, dense path, ${mt.threads} threads`, mt, setsT, 'off', mt.threads],
+];
+result.epochs = {};
+for (const [name, engine, sets, sparse, threads] of configs) {
+  const runs = [];
+  for (let r = 0; r < reps; r++) runs.push(await epoch(engine, sets, { sparse, threads, batches: epochBatches }));
+  const mid = runs.find((x) => x.epochSecs === median(runs.map((y) => y.epochSecs))) ?? runs[0];
+  const total = Object.values(mid.timing).reduce((a, b) => a + b, 0);
+  const e = {
+    seconds: mid.epochSecs,
+    samplesPerSecond: 60000 / mid.epochSecs,
+    gflops: EPOCH_GFLOP / mid.epochSecs,
+    threads: mid.threads,
+    sparseBatches: mid.sparseBatches,
+    batches: mid.batches,
+    updateShare: mid.timing.update / total,
+    inputShare: mid.timing.input / total,
+    phasesMs: mid.timing,
+    testAccuracy: mid.acc,
+  };
+  result.epochs[name] = e;
+  row(name, fmt(e.seconds), fmt(e.samplesPerSecond, 0), fmt(e.gflops, 1), fmt(100 * e.updateShare, 1), fmt(100 * e.inputShare, 1));
+}
+
+// ---- a denser dataset: MNIST with a constant added to every pixel (no zeros left) ----
+section('denser data: MNIST images + 30 on every pixel (0% zeros), 1 thread');
+{
+  const images = data.trainImages.slice();
+  for (let i = 16; i < images.length; i++) images[i] = Math.min(255, images[i] + 30);
+  const dense = { train: nn.createDataset(images, data.trainLabels), test: sets1.test };
+  const batches = QUICK ? 40 : 120;
+  result.denser = {};
+  row('configuration', 's/epoch (extrap.)', 'eff. GFLOP/s', 'sparse batches');
+  for (const [name, sparse] of [
+    ['automatic choice', 'auto'],
+    ['sparse path forced', 'on'],
+    ['dense path forced', 'off'],
+  ]) {
+    const e = await epoch(nn, dense, { sparse, threads: 1, batches });
+    result.denser[name] = { seconds: e.epochSecs, sparseBatches: e.sparseBatches, batches: e.batches };
+    row(name, fmt(e.epochSecs), fmt(EPOCH_GFLOP / e.epochSecs, 1), `${e.sparseBatches}/${e.batches}`);
+  }
+  result.zeroFraction = { mnist: sets1.train.zeroFraction(), denser: dense.train.zeroFraction() };
+  dense.train.free();
+}
+
+// ---- (d) TensorFlow.js with its wasm backend (XNNPACK), one thread ----
+section('(d) TensorFlow.js 4.22, wasm backend (XNNPACK, SIMD, 1 thread), same model and recipe');
+try {
+  const tf = await import('@tensorflow/tfjs');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
+  wasm.setThreadsCount(1);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 512, activation: 'relu', inputShape: [784] }));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+  model.compile({ optimizer: tf.train.rmsprop(0.001), loss: 'categoricalCrossentropy' });
+  const batches = QUICK ? 12 : 150;
+  const xs = [];
+  for (let b = 0; b < Math.min(batches, 30); b++) {
+    const px = Float32Array.from(data.trainImages.subarray(16 + b * 128 * 784, 16 + (b + 1) * 128 * 784), (v) => v / 255);
+    const lb = Array.from(data.trainLabels.subarray(8 + b * 128, 8 + (b + 1) * 128));
+    xs.push([tf.tensor2d(px, [128, 784]), tf.oneHot(tf.tensor1d(lb, 'int32'), 10)]);
+  }
+  for (let i = 0; i < 3; i++) await model.trainOnBatch(...xs[i % xs.length]);
+  const t0 = performance.now();
+  for (let i = 0; i < batches; i++) await model.trainOnBatch(...xs[i % xs.length]);
+  const secs = (((performance.now() - t0) / 1000) * BATCHES_PER_EPOCH) / batches;
+  result.tfjs = { backend: tf.getBackend(), batches, epochSeconds: secs, extrapolated: true };
+  row(`tfjs-backend-wasm (${batches} batches, extrapolated to an epoch)`, `${fmt(secs)} s/epoch`, `${fmt(60000 / secs, 0)} samples/s`);
+} catch (e) {
+  result.tfjs = { error: e.message };
+  row('tfjs-backend-wasm', `failed: ${e.message}`);
+}
+
+// ---- (e) the native build of the same C ----
+section('(e) native build of the same C (gcc -O3, scalar twins auto-vectorised), 1 thread');
+result.native = {};
+for (const [name, flags] of [
+  ['native, sparse path', []],
+  ['native, dense path', ['--dense']],
+]) {
+  try {
+    const limit = QUICK ? ['--limit', '15360'] : [];
+    const out = execFileSync(path.join(ROOT, 'build', 'native', 'nn_train'), [DEFAULT_DATA_DIR, '--epochs', '1', ...limit, ...flags]).toString();
+    const json = JSON.parse(out.trim().split('\n').pop());
+    const secs = json.epoch_seconds[0] * (QUICK ? 60000 / 15360 : 1);
+    result.native[name] = { epochSeconds: secs, extrapolated: QUICK };
+    row(`${name}${QUICK ? ' (15,360 samples, extrapolated)' : ''}`, `${fmt(secs)} s/epoch`);
+  } catch (e) {
+    result.native[name] = { error: e.message };
+    row(name, `failed: ${e.message.split('\n')[0]}`);
+  }
+}
+
+// ---- (f) prediction, (g) memory ----
+section('(f) prediction and (g) memory');
+{
+  const net = nn.createNetwork({ seed: 1 });
+  const one = Float32Array.from(data.testImages.subarray(16, 16 + 784), (v) => v / 255);
+  for (let i = 0; i < 200; i++) net.predict(one);
+  const calls = QUICK ? 2000 : 10000;
+  const t = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) net.predict(one);
+    t.push((performance.now() - t0) / calls);
+  }
+  const images = data.testImages.subarray(16);
+  const batchSecs = timeIt(() => net.predict(images, 10000), QUICK ? 3 : 7);
+  result.predict = { singleMs: median(t), batchImagesPerSecond: 10000 / batchSecs };
+  row('single-image predict (JS call, copy in and out)', `${fmt(median(t), 4)} ms`);
+  row('batch inference, 10,000 test images in one call', `${fmt(10000 / batchSecs, 0)} images/s`);
+  net.free();
+  // a fresh engine for the memory of one full training run: wasm memory only grows, so its
+  // size after training is the peak
+  const fresh = await loadNN();
+  const tr = fresh.createDataset(data.trainImages, data.trainLabels);
+  const te = fresh.createDataset(data.testImages, data.testLabels);
+  const n2 = fresh.createNetwork({ seed: 1 });
+  const trainer = fresh.createTrainer(n2, tr, { seed: 1 });
+  let p;
+  let b = 0;
+  do {
+    p = trainer.train(100);
+    b += p.chunkBatches;
+  } while (!p.epochDone && (!QUICK || b < 100));
+  n2.evaluate(te, { details: true });
+  result.peakMemoryBytes = fresh.memoryBytes;
+  row('peak wasm memory, training on the full MNIST set', `${fmt(fresh.memoryBytes / 2 ** 20, 1)} MiB`);
+}
+
+// ---- the goals of the issues, from the figures above ----
+section('goals');
+const ep = result.epochs;
+const sparse1 = ep['ours, sparse path (default), 1 thread'].seconds;
+const dense1 = ep['ours, dense path, 1 thread'].seconds;
+const sparseT = ep[`ours, sparse path, ${mt.threads} threads`].seconds;
+const denseT = ep[`ours, dense path, ${mt.threads} threads`].seconds;
+const tfjs = result.tfjs.epochSeconds;
+const kernelShares = Object.values(result.kernels).slice(0, 4).map((k) => k.ofPeak);
+result.goals = {
+  kernelsOfPeakMin: Math.min(...kernelShares),
+  denseVsTfjs: tfjs / dense1,
+  sparseVsTfjs: tfjs / sparse1,
+  sparseVsDense: dense1 / sparse1,
+  threadsSpeedupSparse: sparse1 / sparseT,
+  threadsSpeedupDense: dense1 / denseT,
+};
+const g = result.goals;
+row('slowest of the 4 training kernels, % of peak (goal >= 85%)', `${fmt(100 * g.kernelsOfPeakMin, 1)}%`);
+row('dense epoch, 1 thread, vs tfjs-backend-wasm (goal >= 12x)', `${fmt(g.denseVsTfjs, 1)}x`);
+row(`${mt.threads} threads vs 1, dense path (goal >= 1.7x)`, `${fmt(g.threadsSpeedupDense, 2)}x`);
+row(`${mt.threads} threads vs 1, sparse path`, `${fmt(g.threadsSpeedupSparse, 2)}x`);
+row('sparse epoch, 1 thread, vs tfjs-backend-wasm (goal >= 40x)', `${fmt(g.sparseVsTfjs, 1)}x`);
+row('sparse epoch vs our dense epoch, 1 thread (goal >= 2.5x)', `${fmt(g.sparseVsDense, 2)}x`);
+row('peak wasm memory (goal <= 96 MB)', `${fmt(result.peakMemoryBytes / 1e6, 1)} MB`);
+row('single-image predict (goal <= 0.1 ms)', `${fmt(result.predict.singleMs, 4)} ms`);
+
+mt.terminate();
+console.log(JSON.stringify(result));
