@@ -1,0 +1,75 @@
+// browser.mjs: Debian's Chromium through playwright-core against the project's server
+// (scripts/serve.mjs's handler on a free port, wrapped to count the requests it sees), and a page
+// that records console errors, uncaught errors and CSP violations. Never downloads a browser.
+import fs from 'node:fs';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+import { createHandler } from '../../scripts/serve.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+];
+
+export const haveChromium = () => fs.existsSync(CHROMIUM);
+
+/** The real handler on 127.0.0.1:0; `requests` lists every path asked for. */
+export async function startServer() {
+    const handle = createHandler();
+    const requests = [];
+    const server = http.createServer((req, res) => {
+        requests.push(req.url);
+        handle(req, res);
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address();
+    return {
+        url: `http://127.0.0.1:${port}/`,
+        origin: `http://127.0.0.1:${port}`,
+        requests,
+        close: () =>
+            new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
+    };
+}
+
+export function launch() {
+    return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A fresh context (own storage) and page, with problems recorded in page.problems: console
+ * errors, uncaught page errors, CSP violations (document and worker), failed requests.
+ */
+export async function openPage(browser, { width = 1280, height = 900, ...options } = {}) {
+    const context = await browser.newContext({ viewport: { width, height }, ...options });
+    await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+            console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+        });
+    });
+    const page = await context.newPage();
+    page.problems = [];
+    page.on('console', (msg) => {
+        if (msg.type() === 'error') page.problems.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+    page.on('worker', (worker) => {
+        worker.on?.('console', (msg) => {
+            if (msg.type() === 'error') page.problems.push(`worker console: ${msg.text()}`);
+        });
+    });
+    return { context, page };
+}

@@ -1,0 +1,746 @@
+// app.js: the page's entry. Holds the UI state (phase, data, model, evaluation), wires the
+// controls to the worker (ui/nn-client.js; the page never touches wasm) and hands rendering to the
+// ui/ modules. Phases: starting, loading, ready, training, paused, stopping, error; the status line
+// shows the phase in data-state for tests. A crashed worker is replaced and its model restored.
+import { NNClient, WorkerCrash } from './ui/nn-client.js';
+import * as i18n from './ui/i18n.js';
+import { formatNumber, percent, t } from './ui/i18n.js';
+import { createCharts } from './ui/charts.js';
+import { createPad } from './ui/draw.js';
+import { blankDigit, paintDigit } from './ui/digits.js';
+import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
+import { renderCode, renderData, renderSummary } from './ui/notebook.js';
+import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import * as form from './ui/settings.js';
+import { DEFAULT_SETTINGS } from './training-settings.js';
+
+const $ = (id) => document.getElementById(id);
+const NO_DIGIT = -40; // nn_status NN_ERR_NO_DIGIT
+const MAX_RESTARTS = 3; // within RESTART_WINDOW_MS; after that the page asks for a reload
+const RESTART_WINDOW_MS = 30000;
+const PREDICT_DEBOUNCE_MS = 60;
+const PREDICT_MAX_WAIT_MS = 200;
+
+const state = {
+    phase: 'starting',
+    data: null, // the worker's loadData result
+    model: null, // the worker's model info, or null
+    evaluation: null,
+    status: { key: 'status.starting', params: {} },
+    training: null, // {settings, last progress}
+    restarts: [],
+    modelNote: null, // {key, params} of the model line's last message
+    drawNote: { key: 'draw.hint', params: {} },
+    uploadUrl: null,
+};
+
+let client;
+let charts;
+let pad;
+
+// ---- small helpers ----
+
+function setStatus(key, params = {}) {
+    state.status = { key, params };
+    $('status').textContent = t(key, params);
+}
+
+function setPhase(phase) {
+    state.phase = phase;
+    if (phase !== 'training' && phase !== 'paused') $('status-progress').textContent = '';
+    $('status').dataset.state = phase;
+    updateControls();
+}
+
+function showError(message) {
+    $('error-text').textContent = message;
+    $('error').hidden = false;
+}
+
+function hideError() {
+    $('error').hidden = true;
+    $('error-text').textContent = '';
+}
+
+function formatBytes(n) {
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${formatNumber(n / 1024, 0)} kB`;
+    return `${formatNumber(n / (1024 * 1024), 1)} MB`;
+}
+
+function formatDuration(s) {
+    if (s == null || !Number.isFinite(s)) return '–';
+    s = Math.max(0, Math.round(s));
+    if (s < 60) return `${s} s`;
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const layersText = (sizes) => sizes.join('-');
+
+function readyStatus() {
+    if (state.data) setStatus(state.model ? 'status.readyModel' : 'status.ready', { count: formatNumber(state.data.train.count) });
+    else setStatus(state.model ? 'status.readyModel' : 'status.noData');
+}
+
+// ---- controls ----
+
+function updateControls() {
+    const p = state.phase;
+    const busy = p === 'training' || p === 'paused' || p === 'stopping';
+    $('train').disabled = busy || p === 'loading' || p === 'starting' || !state.data;
+    $('pause').disabled = !(p === 'training' || p === 'paused');
+    $('pause').textContent = t(p === 'paused' ? 'train.resume' : 'train.pause');
+    $('pause').setAttribute('aria-pressed', String(p === 'paused'));
+    $('stop').disabled = !(p === 'training' || p === 'paused');
+    $('reset').disabled = p === 'starting' || p === 'loading' || p === 'stopping' || (!busy && !state.model);
+    $('data-load').disabled = busy || p === 'loading' || p === 'starting';
+    $('retry').disabled = $('data-load').disabled;
+    $('data-url').disabled = busy;
+    form.setDisabled(busy);
+    $('model-export').disabled = !state.model || busy;
+    $('model-import').disabled = busy || p === 'starting';
+    $('upload').disabled = p === 'starting';
+}
+
+function renderModelInfo() {
+    const m = state.model;
+    let text;
+    if (!m) text = t('model.none');
+    else if (state.phase === 'training' || state.phase === 'paused' || state.phase === 'stopping')
+        text = t('model.training', { layers: layersText(m.sizes) });
+    else if (m.source === 'imported') text = t('model.imported', { layers: layersText(m.sizes), name: m.name ?? '' });
+    else {
+        const s = m.settings ?? {};
+        const e = m.metrics?.epochs ?? 0;
+        text = t('model.trained', {
+            layers: layersText(m.sizes),
+            epochs: t(e === 1 ? 'unit.epoch' : 'unit.epochs', { n: Number.isInteger(e) ? e : formatNumber(e, 2) }),
+            optimizer: { rmsprop: 'RMSprop', sgd: 'SGD', adam: 'Adam' }[s.optimizer] ?? s.optimizer ?? '?',
+            batch: s.batchSize ?? '?',
+            acc: m.metrics?.testAccuracy != null ? t('model.acc', { acc: percent(m.metrics.testAccuracy) }) : '',
+        });
+    }
+    if (m?.savedAt && state.phase !== 'training') {
+        const when = new Date(m.savedAt);
+        text += t('model.saved', {
+            when: Date.now() - m.savedAt < 60000 ? t('time.justNow') : t('time.at', { time: when.toLocaleString(i18n.getLang()) }),
+        });
+    }
+    $('model-info').textContent = text;
+}
+
+/** The code cells and summary: the loaded model's layers, else those of the settings. */
+function renderNotebookModel() {
+    const raw = form.readForm();
+    const settings = { ...DEFAULT_SETTINGS, ...Object.fromEntries(Object.entries(raw).filter(([, v]) => !Number.isNaN(v) && !(Array.isArray(v) && v.some(Number.isNaN)))) };
+    const sizes = state.model?.sizes ?? [784, ...settings.hidden, 10];
+    renderCode(sizes, settings);
+    renderSummary(sizes);
+}
+
+function applyModel(model) {
+    state.model = model;
+    // The pad's note follows: "no model" <-> "draw a digit" (a shown result stays).
+    if (!model && state.drawNote.key !== 'draw.noModel') clearPrediction();
+    else if (model && state.drawNote.key === 'draw.noModel') setDrawNote('draw.hint');
+    renderModelInfo();
+    renderNotebookModel();
+    updateControls();
+}
+
+// ---- data ----
+
+function resetDownloadBar() {
+    $('download-progress').value = 0;
+    $('download-text').textContent = '';
+}
+
+async function loadData() {
+    const raw = $('data-url').value.trim() || 'data/';
+    $('data-error').hidden = true;
+    let base;
+    try {
+        base = new URL(raw, location.href).href;
+    } catch {
+        return dataFailed({ message: `"${raw}" is not a valid URL.` });
+    }
+    setPhase('loading');
+    setStatus('status.loading', { pct: '0%' });
+    const loaded = [0, 0, 0, 0];
+    const total = [0, 0, 0, 0];
+    resetDownloadBar();
+    try {
+        const info = await client.request(
+            'loadData',
+            { baseUrl: base },
+            {
+                onEvent: (ev) => {
+                    if (ev.type !== 'download') return;
+                    loaded[ev.index] = ev.loaded;
+                    total[ev.index] = ev.total;
+                    const l = loaded.reduce((a, b) => a + b, 0);
+                    const tt = total.reduce((a, b) => a + b, 0);
+                    const f = tt ? l / tt : 0;
+                    $('download-progress').value = f;
+                    $('download-text').textContent = t('download.file', { loaded: formatBytes(l), total: tt ? formatBytes(tt) : '?' });
+                    setStatus('status.loading', { pct: percent(f, 0) });
+                },
+            },
+        );
+        state.data = info;
+        renderData(info);
+        $('download-progress').value = 1;
+        const cached = info.cached.filter(Boolean).length;
+        $('download-text').textContent =
+            cached === 4
+                ? t('download.cached')
+                : cached
+                  ? t('download.some', { bytes: formatBytes(info.bytes), cached })
+                  : t('download.done', { bytes: formatBytes(info.bytes) });
+        $('download-text').dataset.cached = String(cached);
+        setPhase('ready');
+        readyStatus();
+        if (state.model && !state.evaluation) await evaluate();
+    } catch (e) {
+        if (e instanceof WorkerCrash) return;
+        dataFailed(e);
+    }
+}
+
+function dataFailed(e) {
+    $('data-error-text').textContent = t('data.error', { message: e.message }) + (state.data ? ` ${t('data.keep')}` : '');
+    $('data-error').hidden = false;
+    if (state.data) {
+        $('download-progress').value = 1;
+        setPhase('ready');
+        readyStatus();
+    } else {
+        resetDownloadBar();
+        setPhase('error');
+        setStatus('status.dataError');
+    }
+}
+
+// ---- training ----
+
+function onTrainEvent(ev) {
+    if (ev.type === 'progress') {
+        state.training.last = ev;
+        const bpe = ev.batchesPerEpoch || 1;
+        const inEpoch = ev.epochDone ? 1 : ev.batch / bpe;
+        const overall = Math.min(1, (ev.epoch + (ev.epochDone ? 0 : ev.batch / bpe)) / ev.epochs);
+        const epochNo = Math.min(ev.epochs, ev.epoch + (ev.epochDone ? 0 : 1));
+        $('epoch-progress').value = inEpoch;
+        $('epoch-progress-text').textContent = t('progress.epoch', { batch: ev.epochDone ? bpe : ev.batch, batches: bpe });
+        $('progress').value = overall;
+        $('progress').setAttribute('aria-valuetext', percent(overall, 0));
+        $('progress-text').textContent = t('progress.overall', { epoch: epochNo, epochs: ev.epochs, pct: percent(overall, 0) });
+        $('stat-loss').textContent = ev.loss.toFixed(4);
+        $('stat-accuracy').textContent = percent(ev.accuracy);
+        if (ev.chunkBatches) {
+            $('stat-sps').textContent = formatNumber(ev.samplesPerSecond, 0);
+            $('stat-gflops').textContent = formatNumber(ev.gflops, 1);
+        }
+        $('stat-threads').textContent = String(ev.threads ?? 1);
+        $('stat-sparse').textContent = t('stats.sparseValue', { sparse: ev.epochSparseBatches ?? ev.sparseBatches, batches: ev.epochBatches ?? ev.chunkBatches });
+        $('stat-elapsed').textContent = formatDuration(ev.elapsed);
+        $('stat-eta').textContent = formatDuration(ev.eta);
+        charts.addBatches(ev.points);
+        // The live status line changes once an epoch (screen readers announce it); the
+        // percentage beside it is not announced.
+        if (state.phase === 'training' && (state.status.key !== 'status.training' || state.status.params.epoch !== epochNo))
+            setStatus('status.training', { epoch: epochNo, epochs: ev.epochs });
+        $('status-progress').textContent = percent(overall, 0);
+    } else if (ev.type === 'epoch') {
+        charts.addEpoch({ ...ev });
+        renderMetrics({ accuracy: ev.testAccuracy, loss: ev.testLoss });
+        const line = t('log.epoch', {
+            epoch: ev.epoch,
+            epochs: ev.epochs,
+            seconds: ev.seconds.toFixed(1),
+            loss: ev.trainLoss.toFixed(4),
+            acc: ev.trainAccuracy.toFixed(4),
+            testLoss: ev.testLoss.toFixed(4),
+            testAcc: ev.testAccuracy.toFixed(4),
+        });
+        $('epoch-log').textContent += ($('epoch-log').textContent ? '\n' : '') + line;
+        if (ev.saveError) showError(t('error.save', { message: ev.saveError }));
+    }
+}
+
+async function train(event) {
+    event?.preventDefault();
+    if (!state.data || state.phase === 'training' || state.phase === 'paused') return;
+    const settings = form.collect(state.data.train.count);
+    if (!settings) {
+        setStatus('error.fix');
+        return;
+    }
+    hideError();
+    charts.clear();
+    $('epoch-log').textContent = '';
+    for (const id of ['stat-loss', 'stat-accuracy', 'stat-sps', 'stat-gflops', 'stat-threads', 'stat-sparse', 'stat-elapsed', 'stat-eta'])
+        $(id).textContent = '–';
+    $('epoch-progress').value = 0;
+    $('progress').value = 0;
+    $('epoch-progress-text').textContent = '';
+    $('progress-text').textContent = '';
+    state.evaluation = null;
+    renderEvaluation(null);
+    state.training = { settings, last: null };
+    setPhase('training');
+    setStatus('status.training', { epoch: 1, epochs: settings.epochs });
+    applyModel({ sizes: [784, ...settings.hidden, 10], source: 'trained', settings, metrics: null });
+    let result;
+    try {
+        result = await client.request('train', { settings }, { onEvent: onTrainEvent });
+    } catch (e) {
+        if (e instanceof WorkerCrash) return; // onCrash takes over
+        state.training = null;
+        setPhase('ready');
+        if (form.showWorkerError(e)) setStatus('error.fix');
+        else {
+            showError(t('error.train', { message: e.message }));
+            setStatus('status.error');
+        }
+        await refreshModel();
+        return;
+    }
+    state.training = null;
+    setPhase('ready');
+    if (result.discarded) return; // reset: reset() renders what follows
+    applyModel(result.model);
+    state.evaluation = result.evaluation;
+    renderEvaluation(result.evaluation);
+    $('progress').value = result.stopped ? $('progress').value : 1;
+    setStatus(result.stopped ? 'status.stopped' : 'status.done', { acc: percent(result.evaluation.accuracy) });
+    if (result.saveError) showError(t('error.save', { message: result.saveError }));
+    repredict();
+}
+
+async function refreshModel() {
+    try {
+        const s = await client.request('status');
+        applyModel(s.model);
+    } catch {
+        // the worker is gone: onCrash refreshes
+    }
+}
+
+async function togglePause() {
+    // The phase changes once the worker answers: its progress events posted before the answer
+    // have been shown by then, so a paused page shows where the training really stopped.
+    const btn = $('pause');
+    if (btn.dataset.waiting) return;
+    btn.dataset.waiting = '1';
+    try {
+        if (state.phase === 'training') {
+            const r = await client.request('pause');
+            if (r.paused && state.phase === 'training') {
+                setPhase('paused');
+                const p = state.training?.last;
+                setStatus('status.paused', { epoch: p ? Math.min(p.epochs, p.epoch + 1) : 1, epochs: state.training?.settings.epochs ?? 1 });
+            }
+        } else if (state.phase === 'paused') {
+            await client.request('resume');
+            if (state.phase === 'paused') {
+                setPhase('training');
+                const p = state.training?.last;
+                setStatus('status.training', { epoch: p ? Math.min(p.epochs, p.epoch + 1) : 1, epochs: state.training?.settings.epochs ?? 1 });
+            }
+        }
+    } catch {
+        // a crash: onCrash resets the phase
+    } finally {
+        delete btn.dataset.waiting;
+    }
+}
+
+async function stop() {
+    if (state.phase !== 'training' && state.phase !== 'paused') return;
+    setPhase('stopping');
+    setStatus('status.stopping');
+    await client.request('stop').catch(() => {});
+}
+
+async function reset() {
+    const wasTraining = state.phase === 'training' || state.phase === 'paused';
+    if (wasTraining) {
+        setPhase('stopping');
+        setStatus('status.stopping');
+    }
+    try {
+        await client.request('reset');
+    } catch (e) {
+        if (!(e instanceof WorkerCrash)) showError(e.message);
+        return;
+    }
+    state.evaluation = null;
+    state.training = null;
+    renderEvaluation(null);
+    charts.clear();
+    $('epoch-log').textContent = '';
+    $('progress').value = 0;
+    $('epoch-progress').value = 0;
+    $('progress-text').textContent = '';
+    $('epoch-progress-text').textContent = '';
+    setPhase(state.data ? 'ready' : 'error');
+    applyModel(null);
+    clearPrediction();
+    setStatus('status.reset');
+}
+
+async function evaluate() {
+    if (!state.model || !state.data) return;
+    const prev = state.status;
+    setStatus('status.evaluating');
+    try {
+        state.evaluation = await client.request('evaluate');
+        renderEvaluation(state.evaluation);
+        readyStatus();
+    } catch (e) {
+        if (e instanceof WorkerCrash) return;
+        state.status = prev;
+        readyStatus();
+    }
+}
+
+// ---- drawing, upload and prediction ----
+
+const predictor = { busy: false, queued: null, generation: 0, timer: 0, first: 0, reading: 0 };
+
+/** aria-busy on the prediction while an answer is on its way (a timer, a request or a queue). */
+function markBusy() {
+    const busy = predictor.busy || predictor.queued !== null || predictor.timer !== 0 || predictor.reading > 0;
+    $('prediction').setAttribute('aria-busy', String(busy));
+}
+
+function buildProbabilities() {
+    const list = $('probabilities');
+    list.replaceChildren();
+    for (let d = 0; d < 10; d++) {
+        const li = document.createElement('li');
+        li.dataset.digit = String(d);
+        const label = document.createElement('span');
+        label.className = 'digit-label';
+        label.textContent = String(d);
+        const bar = document.createElement('span');
+        bar.className = 'bar';
+        const fill = document.createElement('span');
+        fill.className = 'fill';
+        bar.append(fill);
+        const value = document.createElement('span');
+        value.className = 'value';
+        value.textContent = '';
+        li.append(label, bar, value);
+        list.append(li);
+    }
+}
+
+function showProbabilities(probs) {
+    const items = $('probabilities').children;
+    let best = -1;
+    if (probs) for (let d = 0; d < 10; d++) if (best < 0 || probs[d] > probs[best]) best = d;
+    for (let d = 0; d < 10; d++) {
+        const li = items[d];
+        const p = probs ? probs[d] : 0;
+        li.querySelector('.fill').style.width = `${(100 * p).toFixed(1)}%`;
+        li.querySelector('.value').textContent = probs ? percent(p, 1) : '';
+        li.classList.toggle('best', d === best);
+        li.setAttribute('aria-label', probs ? t('draw.prob', { digit: d, pct: percent(p, 1) }) : String(d));
+    }
+}
+
+function setDrawNote(key, params = {}) {
+    state.drawNote = { key, params };
+    $('draw-hint').textContent = t(key, params);
+}
+
+function clearPrediction() {
+    $('prediction').textContent = '';
+    showProbabilities(null);
+    blankDigit($('preview'));
+    setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
+}
+
+/** Sends an image to the worker; one request in flight, the newest image waits its turn. */
+async function predict(image) {
+    if (!state.model) {
+        clearPrediction();
+        setDrawNote('draw.noModel');
+        return;
+    }
+    if (predictor.busy) {
+        predictor.queued = image;
+        markBusy();
+        return;
+    }
+    predictor.busy = true;
+    markBusy();
+    const generation = predictor.generation;
+    try {
+        const r = await client.request(
+            'predict',
+            { image: { data: image.data, width: image.width, height: image.height } },
+            { transfer: [image.data.buffer] },
+        );
+        if (generation !== predictor.generation) return; // cleared meanwhile
+        paintDigit($('preview'), r.input);
+        showProbabilities(r.probabilities);
+        $('prediction').textContent = String(r.digit);
+        setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
+    } catch (e) {
+        if (generation !== predictor.generation || e instanceof WorkerCrash) return;
+        clearPrediction();
+        if (e.code === NO_DIGIT) setDrawNote('draw.noDigit');
+        else if (e.code === -51 && !state.model) setDrawNote('draw.noModel');
+        else setDrawNote('draw.error', { message: e.message });
+    } finally {
+        predictor.busy = false;
+        const next = predictor.queued;
+        predictor.queued = null;
+        if (next && generation === predictor.generation) predict(next);
+        markBusy();
+    }
+}
+
+/** Debounced while drawing, with a maximum wait so that the answer follows the pen. */
+function schedulePadPredict(now) {
+    if (!pad.hasInk) return;
+    clearTimeout(predictor.timer);
+    const t0 = performance.now();
+    if (!predictor.first) predictor.first = t0;
+    const run = () => {
+        predictor.first = 0;
+        predictor.timer = 0;
+        if (pad.hasInk) predict(pad.image());
+        markBusy();
+    };
+    if (now || t0 - predictor.first >= PREDICT_MAX_WAIT_MS) run();
+    else predictor.timer = setTimeout(run, PREDICT_DEBOUNCE_MS);
+    markBusy();
+}
+
+/** After the model changed: ask again about what is on the pad. */
+function repredict() {
+    if (pad.hasInk) schedulePadPredict(true);
+}
+
+function clearPad() {
+    predictor.generation++;
+    predictor.queued = null;
+    clearTimeout(predictor.timer);
+    predictor.first = 0;
+    predictor.timer = 0;
+    markBusy();
+    pad.clear();
+    $('upload-thumb').hidden = true;
+    clearPrediction();
+}
+
+async function onUpload(file) {
+    if (!file) return;
+    $('upload-error').hidden = true;
+    let read;
+    predictor.reading++;
+    markBusy();
+    try {
+        read = await readImage(file);
+    } catch (e) {
+        $('upload-error').textContent = e instanceof NotAnImage ? t('upload.notImage', { name: file.name }) : e.message;
+        $('upload-error').hidden = false;
+        return;
+    } finally {
+        predictor.reading--;
+        markBusy();
+    }
+    clearPad();
+    if (state.uploadUrl) URL.revokeObjectURL(state.uploadUrl);
+    state.uploadUrl = URL.createObjectURL(file);
+    const thumb = $('upload-thumb');
+    thumb.src = state.uploadUrl;
+    thumb.alt = t('upload.read', {
+        name: file.name,
+        w: read.width,
+        h: read.height,
+        scaled: read.scaled ? t('upload.scaled', { w: read.scaled.width, h: read.scaled.height }) : '',
+    });
+    thumb.hidden = false;
+    await predict(read.image);
+}
+
+// ---- model file ----
+
+async function exportModel() {
+    $('model-error').hidden = true;
+    try {
+        const { bytes, name } = await client.request('exportModel');
+        const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = name;
+        document.body.append(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+        if (e instanceof WorkerCrash) return;
+        $('model-error').textContent = t('model.exportError', { message: e.message });
+        $('model-error').hidden = false;
+    }
+}
+
+async function importModel(file) {
+    if (!file) return;
+    $('model-error').hidden = true;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    try {
+        const r = await client.request('importModel', { bytes, name: file.name }, { transfer: [bytes.buffer] });
+        applyModel(r.model);
+        state.evaluation = null;
+        renderEvaluation(null);
+        if (r.saveError) showError(t('error.save', { message: r.saveError }));
+        readyStatus();
+        repredict();
+        if (!pad.hasInk) clearPrediction();
+        if (state.data) await evaluate();
+    } catch (e) {
+        if (e instanceof WorkerCrash) return;
+        $('model-error').textContent = t('model.importError', { name: file.name, message: e.message.endsWith('.') ? e.message : `${e.message}.` });
+        $('model-error').hidden = false;
+    }
+}
+
+// ---- the worker's life ----
+
+async function startWorker() {
+    client.start();
+    try {
+        const init = await client.request('init');
+        applyModel(init.model);
+        if (init.model?.settings) form.fillForm(init.model.settings);
+        renderNotebookModel();
+        if (init.restoreError) showError(t('error.restore', { message: init.restoreError }));
+        clearPrediction();
+        return true;
+    } catch (e) {
+        if (e instanceof WorkerCrash) return false;
+        showError(t('error.engine', { message: e.message }));
+        setPhase('error');
+        setStatus('status.error');
+        return false;
+    }
+}
+
+async function onCrash(error) {
+    const now = Date.now();
+    state.restarts = state.restarts.filter((t0) => now - t0 < RESTART_WINDOW_MS);
+    state.restarts.push(now);
+    state.training = null;
+    predictor.busy = false;
+    predictor.queued = null;
+    if (state.restarts.length > MAX_RESTARTS) {
+        showError(t('error.workerGaveUp', { message: error.message }));
+        setPhase('error');
+        setStatus('status.error');
+        return;
+    }
+    showError(t('error.worker', { message: error.message }));
+    setPhase('starting');
+    setStatus('status.restarting');
+    const hadData = Boolean(state.data);
+    state.data = null;
+    state.evaluation = null;
+    if (!(await startWorker())) return;
+    if (hadData) await loadData(); // from Cache Storage: no download
+    else {
+        setPhase('error');
+        setStatus('status.noData');
+    }
+}
+
+// ---- language ----
+
+function renderLanguage() {
+    i18n.applyStatic();
+    const btn = $('lang');
+    const other = i18n.getLang() === 'es' ? 'en' : 'es';
+    btn.textContent = t('lang.switch');
+    btn.lang = other;
+    btn.setAttribute('aria-label', t('lang.switchLabel'));
+    setStatus(state.status.key, state.status.params);
+    setDrawNote(state.drawNote.key, state.drawNote.params);
+    renderModelInfo();
+    renderNotebookModel();
+    if (state.data) renderData(state.data);
+    if (state.evaluation) renderEvaluation(state.evaluation);
+    charts?.relabel();
+    updateControls();
+}
+
+// ---- start ----
+
+function registerServiceWorker() {
+    // The app shell for offline use (the data is cached by the worker in Cache Storage).
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.register(new URL('./service-worker.js', import.meta.url), { scope: './' }).catch(() => {});
+}
+
+function wire() {
+    $('lang').addEventListener('click', () => {
+        i18n.setLang(i18n.getLang() === 'es' ? 'en' : 'es');
+        renderLanguage();
+    });
+    $('error-dismiss').addEventListener('click', hideError);
+    $('data-form').addEventListener('submit', (e) => {
+        e.preventDefault();
+        loadData();
+    });
+    $('retry').addEventListener('click', () => loadData());
+    $('settings').addEventListener('submit', train);
+    $('settings').addEventListener('input', () => {
+        if (!state.model) renderNotebookModel();
+        else renderCode(state.model.sizes, { ...DEFAULT_SETTINGS, ...form.readForm() });
+    });
+    $('pause').addEventListener('click', togglePause);
+    $('stop').addEventListener('click', stop);
+    $('reset').addEventListener('click', reset);
+    $('clear').addEventListener('click', clearPad);
+    $('upload').addEventListener('change', (e) => {
+        onUpload(e.target.files?.[0]);
+        e.target.value = '';
+    });
+    acceptDrops([$('drop-zone'), $('drop-target')], onUpload);
+    $('model-export').addEventListener('click', exportModel);
+    $('model-import').addEventListener('change', (e) => {
+        importModel(e.target.files?.[0]);
+        e.target.value = '';
+    });
+}
+
+async function main() {
+    i18n.setLang(i18n.initialLang());
+    const dataParam = new URLSearchParams(location.search).get('data');
+    if (dataParam) $('data-url').value = dataParam;
+    charts = createCharts($('chart-batch'), $('chart-epoch'));
+    pad = createPad($('canvas'), {
+        onChange: () => schedulePadPredict(false),
+        onEnd: () => {
+            $('upload-thumb').hidden = true;
+            schedulePadPredict(true);
+        },
+    });
+    buildProbabilities();
+    wire();
+    renderLanguage();
+    renderData(null);
+    renderEvaluation(null);
+    clearPrediction();
+    client = new NNClient({ url: new URL('./worker.js', import.meta.url), onCrash });
+    setPhase('starting');
+    if (await startWorker()) await loadData();
+    // After the first load, so that caching the shell does not compete with the data download.
+    registerServiceWorker();
+}
+
+main();

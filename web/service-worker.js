@@ -1,0 +1,86 @@
+// service-worker.js: keeps the app shell for offline use. Network first (the server revalidates
+// every file, so an update shows on the next load), the cached copy when the network fails. Only
+// the shell files below are handled: data files go straight to the network, and the training
+// worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
+const SHELL_CACHE = 'mnist-shell-v1';
+const SHELL_FILES = [
+    './',
+    'app.js',
+    'style.css',
+    'nn.js',
+    'nn.wasm',
+    'worker.js',
+    'worker-core.js',
+    'model-store.js',
+    'training-settings.js',
+    'ui/charts.js',
+    'ui/digits.js',
+    'ui/draw.js',
+    'ui/evaluation.js',
+    'ui/i18n.js',
+    'ui/nn-client.js',
+    'ui/notebook.js',
+    'ui/settings.js',
+    'ui/upload.js',
+    'vendor/uPlot.esm.js',
+    'vendor/uPlot.min.css',
+];
+// The threaded build, which nn.js loads when more than one thread is asked for: kept when there.
+const OPTIONAL_FILES = [
+    'nn-mt.wasm',
+    'nn-thread.js',
+];
+const scope = new URL(self.registration.scope);
+const url = (f) => new URL(f, scope).href;
+const shellUrls = new Set([...SHELL_FILES, ...OPTIONAL_FILES].map(url));
+const INDEX = new URL('./', scope).href;
+
+self.addEventListener('install', (event) => {
+    event.waitUntil(
+        caches
+            .open(SHELL_CACHE)
+            .then((cache) =>
+                Promise.all([cache.addAll(SHELL_FILES.map(url)), ...OPTIONAL_FILES.map((f) => cache.add(url(f)).catch(() => {}))]),
+            )
+            .then(() => self.skipWaiting()),
+    );
+});
+
+self.addEventListener('activate', (event) => {
+    event.waitUntil(
+        caches
+            .keys()
+            .then((keys) => Promise.all(keys.filter((k) => k.startsWith('mnist-shell-') && k !== SHELL_CACHE).map((k) => caches.delete(k))))
+            .then(() => self.clients.claim()),
+    );
+});
+
+/** The cache key of a request, or null when this worker leaves it alone. */
+function shellKey(request) {
+    if (request.method !== 'GET') return null;
+    const url = new URL(request.url);
+    if (url.origin !== scope.origin) return null;
+    if (request.mode === 'navigate' && (url.pathname === scope.pathname || url.pathname === `${scope.pathname}index.html`)) return INDEX;
+    url.search = '';
+    url.hash = '';
+    return shellUrls.has(url.href) ? url.href : null;
+}
+
+self.addEventListener('fetch', (event) => {
+    const key = shellKey(event.request);
+    if (!key) return;
+    event.respondWith(
+        (async () => {
+            const cache = await caches.open(SHELL_CACHE);
+            try {
+                const response = await fetch(event.request);
+                if (response.ok) await cache.put(key, response.clone());
+                return response;
+            } catch (e) {
+                const cached = await cache.match(key);
+                if (cached) return cached;
+                throw e;
+            }
+        })(),
+    );
+});

@@ -1,0 +1,96 @@
+// evaluation.js: the test-set evaluation: accuracy and loss, a 10x10 confusion matrix (rows: true
+// digit, columns: predicted) with each digit's accuracy in a last column, and a gallery of the
+// misclassified test digits the network was surest about. Cell shading is set through the CSSOM
+// (element.style), which the page's CSP allows, unlike style attributes in markup.
+import { digitCanvas } from './digits.js';
+import { formatNumber, percent, t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+export function renderMetrics(metrics) {
+    $('test-accuracy').textContent = metrics ? percent(metrics.accuracy) : '';
+    $('test-loss').textContent = metrics ? metrics.loss.toFixed(4) : '';
+}
+
+export function renderEvaluation(ev) {
+    renderMetrics(ev);
+    $('eval-details').hidden = !ev?.confusion;
+    $('eval-empty').hidden = Boolean(ev);
+    if (!ev?.confusion) return;
+    const table = $('confusion-matrix');
+    table.replaceChildren();
+    const head = table.createTHead().insertRow();
+    const corner = document.createElement('th');
+    corner.scope = 'col';
+    const cornerText = document.createElement('span');
+    cornerText.className = 'visually-hidden';
+    cornerText.textContent = t('eval.true');
+    corner.append(cornerText);
+    corner.className = 'corner';
+    head.append(corner);
+    for (let p = 0; p < 10; p++) {
+        const th = document.createElement('th');
+        th.scope = 'col';
+        th.textContent = String(p);
+        head.append(th);
+    }
+    const accHead = document.createElement('th');
+    accHead.scope = 'col';
+    accHead.textContent = t('eval.perClass');
+    head.append(accHead);
+    const body = table.createTBody();
+    let max = 0;
+    for (let i = 0; i < 100; i++) if (i % 11 !== 0) max = Math.max(max, ev.confusion[i]);
+    for (let r = 0; r < 10; r++) {
+        const row = body.insertRow();
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = String(r);
+        row.append(th);
+        const total = ev.perClass[r].total || 1;
+        for (let c = 0; c < 10; c++) {
+            const n = ev.confusion[r * 10 + c];
+            const td = row.insertCell();
+            td.textContent = String(n); // no grouping: the columns stay narrow
+            td.title = t('eval.cell', { t: r, p: c, n });
+            if (r === c) {
+                td.className = 'diag';
+                td.style.backgroundColor = `rgba(29, 78, 216, ${(0.15 + 0.75 * (n / total)).toFixed(3)})`;
+            } else if (n > 0) {
+                td.className = 'off';
+                td.style.backgroundColor = `rgba(194, 65, 12, ${(0.08 + 0.6 * (n / (max || 1))).toFixed(3)})`;
+            } else td.className = 'zero';
+        }
+        const acc = row.insertCell();
+        acc.className = 'acc';
+        acc.textContent = percent(ev.perClass[r].accuracy, 1);
+    }
+    const gallery = $('misclassified');
+    gallery.replaceChildren();
+    for (const m of ev.misclassified) {
+        const fig = document.createElement('figure');
+        fig.className = 'wrong';
+        const text = t('eval.wrongItem', { t: m.label, p: m.predicted, pct: percent(m.confidence, 1) });
+        fig.append(digitCanvas(m.pixels, text));
+        const cap = document.createElement('figcaption');
+        const tl = document.createElement('span');
+        tl.className = 'true';
+        tl.textContent = String(m.label);
+        const arrow = document.createTextNode(' → ');
+        const pl = document.createElement('span');
+        pl.className = 'pred';
+        pl.textContent = String(m.predicted);
+        const conf = document.createElement('span');
+        conf.className = 'conf';
+        conf.textContent = percent(m.confidence, 1);
+        cap.append(tl, arrow, pl, conf);
+        cap.setAttribute('aria-hidden', 'true');
+        fig.append(cap);
+        gallery.append(fig);
+    }
+    $('wrong-hint').textContent = t('eval.wrongHint', {
+        count: formatNumber(ev.misclassifiedCount),
+        total: formatNumber(ev.count),
+        shown: ev.misclassified.length,
+    });
+}

@@ -1,0 +1,718 @@
+// worker-core.js: the training worker's logic as plain functions, with no DOM and no `self`, so that
+// Node tests drive it with a fake `post`, `fetch`, `caches` and model store (worker.js is the glue).
+// Protocol, as sql.js: each request {id, type, ...} gets exactly one {id, type: 'done', result} or
+// {id, type: 'error', error: {message, code, file?, field?, key?, params?}}. Requests: init,
+// loadData {baseUrl}, train {settings}, pause, resume, stop, reset, predict {image}, evaluate,
+// exportModel, importModel {bytes, name}, status. Events carry the id of the long request they
+// belong to: download (loadData), progress and epoch (train).
+import { NNError, Status } from './nn.js';
+import { flopsPerSample, validateSettings } from './training-settings.js';
+
+export { flopsPerSample, validateSettings };
+
+export const DATA_FILES = Object.freeze({
+    trainImages: 'train-images-idx3-ubyte.gz',
+    trainLabels: 'train-labels-idx1-ubyte.gz',
+    testImages: 't10k-images-idx3-ubyte.gz',
+    testLabels: 't10k-labels-idx1-ubyte.gz',
+});
+export const DATA_CACHE = 'mnist-data-v1';
+export const MODEL_FILE_NAME = 'mnist-model.nnmf';
+const SIDE = 28;
+const INPUTS = SIDE * SIDE;
+const CLASSES = 10;
+const CHUNK_TARGET_MS = 70; // work between two yields to the event loop
+const EVAL_CHUNK = 2000; // test samples per evaluation slice (~50 ms)
+const GALLERY_SIZE = 24;
+// A 1x1 image IDX file: paired with a labels file it tells whether the labels parse (see parsePair).
+const TINY_IMAGES = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
+
+/** An error with a code for the page: a string for the worker's own, an nn_status for C's. */
+export class WorkerError extends Error {
+    constructor(message, code, extra = {}) {
+        super(message);
+        this.code = code;
+        Object.assign(this, extra);
+    }
+}
+
+const errorPayload = (e) => {
+    const out = { message: String(e?.message ?? e), code: e?.code ?? null };
+    if (e?.file) out.file = e.file;
+    if (e?.field) out.field = e.field;
+    if (e?.key) Object.assign(out, { key: e.key, params: e.params });
+    return out;
+};
+
+/**
+ * The worker's state and message handler.
+ *   loadEngine  async () => Engine (web/nn.js loadNN)
+ *   post        (message) => void: to the page
+ *   fetch       the fetch to download data with; caches: Cache Storage or null (no caching)
+ *   store       {load, save, clear} for the model record (web/model-store.js), or null
+ *   now, yieldNow, timeoutMs (a download with no byte for that long fails), progressMs, onFatal
+ */
+export function createCore({
+    loadEngine,
+    post,
+    fetch: fetchFn = globalThis.fetch,
+    caches = globalThis.caches ?? null,
+    store = null,
+    now = () => performance.now(),
+    yieldNow = () => new Promise((resolve) => setTimeout(resolve, 0)),
+    timeoutMs = 30000,
+    progressMs = 250,
+    downloadProgressMs = 100,
+    onFatal = () => {},
+}) {
+    let engine = null;
+    let enginePromise = null;
+    let data = null; // {train, test, info}
+    let network = null;
+    let meta = null; // {source, settings, metrics, savedAt, name}
+    let training = null; // {id, paused, stop, discard, resume, done}
+    let loading = false;
+    let restored = false;
+
+    const getEngine = () => {
+        enginePromise ??= Promise.resolve()
+            .then(loadEngine)
+            .then((e) => (engine = e))
+            .catch((e) => {
+                enginePromise = null;
+                throw new WorkerError(`Could not load the WebAssembly module: ${e.message}`, 'ENGINE');
+            });
+        return enginePromise;
+    };
+
+    const needModel = () => {
+        if (!network) throw new WorkerError('No model yet: train one, or import a model file.', Status.STATE);
+    };
+    const notTraining = (what) => {
+        if (training) throw new WorkerError(`Stop the training before ${what}.`, Status.STATE);
+    };
+
+    function modelInfo() {
+        if (!network) return null;
+        return {
+            sizes: network.sizes,
+            activations: network.activations,
+            summary: network.summary(),
+            paramCount: network.paramCount,
+            ...meta,
+        };
+    }
+
+    async function saveModel() {
+        if (!store || !network) return { saved: false };
+        meta.savedAt = Date.now();
+        // One record, one put, one transaction: a save is whole or absent.
+        const record = { model: network.save(), sizes: network.sizes, ...meta };
+        try {
+            await store.save(record);
+            return { saved: true };
+        } catch (e) {
+            return { saved: false, saveError: e?.message ?? String(e) };
+        }
+    }
+
+    async function restore() {
+        if (restored || !store) return null;
+        restored = true;
+        let record;
+        try {
+            record = await store.load();
+        } catch (e) {
+            return `Could not read the saved model: ${e.message}`;
+        }
+        if (!record?.model) return null;
+        try {
+            const net = engine.loadModel(record.model);
+            if (net.inputs !== INPUTS || net.classes !== CLASSES) {
+                net.free();
+                return 'The saved model does not take 28x28 images in 10 classes; it was ignored.';
+            }
+            network = net;
+            const rest = { ...record };
+            delete rest.model;
+            delete rest.sizes;
+            meta = { ...rest, source: rest.source === 'imported' ? 'imported' : 'trained', restored: true };
+            return null;
+        } catch (e) {
+            return `The saved model could not be loaded (${e.message}); it was ignored.`;
+        }
+    }
+
+    // ---- data ----
+
+    /** Bytes of url with byte-level progress, from Cache Storage when there; never hangs. */
+    async function download(url, file, index, id, group, inflaters) {
+        let cache = null;
+        try {
+            cache = caches ? await caches.open(DATA_CACHE) : null;
+        } catch {
+            cache = null; // e.g. storage disabled: download every time
+        }
+        let response = null;
+        try {
+            response = cache ? await cache.match(url) : null;
+        } catch {
+            response = null;
+        }
+        const cached = Boolean(response);
+        const controller = new AbortController();
+        const abortAll = () => controller.abort();
+        group.addEventListener('abort', abortAll); // a sibling failed: stop this one too
+        let timer = null;
+        let timedOut = false;
+        const arm = () => {
+            clearTimeout(timer);
+            timer = setTimeout(() => {
+                timedOut = true;
+                controller.abort();
+            }, timeoutMs);
+        };
+        const seconds = Math.round(timeoutMs / 100) / 10;
+        try {
+            if (!response) {
+                arm();
+                try {
+                    response = await fetchFn(url, { signal: controller.signal, cache: 'no-store' });
+                } catch (e) {
+                    if (timedOut) throw new WorkerError(`${file}: no answer from the server in ${seconds} s (${url}).`, 'DATA_TIMEOUT', { file });
+                    throw new WorkerError(
+                        `${file}: network error, the file could not be fetched from ${url} (${e.message}).`,
+                        'DATA_NETWORK',
+                        { file },
+                    );
+                }
+                if (!response.ok)
+                    throw new WorkerError(
+                        `${file}: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}.`,
+                        `HTTP_${response.status}`,
+                        { file },
+                    );
+            }
+            const total = Number(response.headers.get('Content-Length')) || 0;
+            const chunks = [];
+            let loaded = 0;
+            let lastPost = -Infinity;
+            const report = (final) => {
+                const t = now();
+                if ((!final && t - lastPost < downloadProgressMs) || group.aborted) return;
+                lastPost = t;
+                post({ type: 'download', id, file, index, loaded, total: Math.max(total, loaded), cached, done: final });
+            };
+            report(false);
+            if (!response.body) throw new WorkerError(`${file}: the response has no body.`, 'DATA_NETWORK', { file });
+            const reader = response.body.getReader();
+            let gz = null; // gzip (magic 1f 8b) is decompressed as it arrives; plain IDX is kept
+            let plain = true;
+            for (;;) {
+                if (!cached) arm();
+                let step;
+                try {
+                    step = await reader.read();
+                } catch (e) {
+                    if (timedOut)
+                        throw new WorkerError(`${file}: the download stalled (no data for ${seconds} s) after ${loaded} bytes.`, 'DATA_TIMEOUT', { file });
+                    throw new WorkerError(
+                        `${file}: the download broke off after ${loaded}${total ? ` of ${total}` : ''} bytes (${e.message}).`,
+                        'DATA_NETWORK',
+                        { file },
+                    );
+                }
+                if (step.done) break;
+                if (loaded === 0 && step.value.length >= 2 && step.value[0] === 0x1f && step.value[1] === 0x8b) {
+                    gz = inflater(file, 5 * total); // MNIST's images compress about 5:1
+                    inflaters.push(gz);
+                    plain = false;
+                }
+                gz?.write(step.value);
+                chunks.push(step.value);
+                loaded += step.value.byteLength;
+                report(false);
+            }
+            if (total && loaded < total && !cached)
+                throw new WorkerError(`${file}: the download broke off after ${loaded} of ${total} bytes.`, 'DATA_NETWORK', { file });
+            report(true);
+            const bytes = new Uint8Array(loaded);
+            let at = 0;
+            for (const c of chunks) {
+                bytes.set(c, at);
+                at += c.byteLength;
+            }
+            return { bytes, plain, inflating: gz, cached, cache, url, type: response.headers.get('Content-Type') };
+        } finally {
+            clearTimeout(timer);
+            group.removeEventListener('abort', abortAll);
+        }
+    }
+
+    /**
+     * A gzip decompressor fed chunk by chunk while the download goes on: write(chunk), then
+     * finish() gives the IDX bytes. The output is read chunk by chunk into a growing buffer
+     * (Chromium's Response(stream).arrayBuffer() is several times slower).
+     */
+    function inflater(file, sizeHint) {
+        const ds = new DecompressionStream('gzip');
+        const writer = ds.writable.getWriter();
+        const reader = ds.readable.getReader();
+        const pump = (async () => {
+            let out = new Uint8Array(Math.max(1 << 16, sizeHint));
+            let size = 0;
+            for (;;) {
+                const { done, value } = await reader.read();
+                if (done) break;
+                if (size + value.length > out.length) {
+                    const grown = new Uint8Array(Math.max(2 * out.length, size + value.length));
+                    grown.set(out.subarray(0, size));
+                    out = grown;
+                }
+                out.set(value, size);
+                size += value.length;
+            }
+            return out.subarray(0, size);
+        })();
+        pump.catch(() => {}); // seen by finish()
+        return {
+            write: (chunk) => writer.write(chunk).catch(() => {}), // a failure shows in the pump
+            abort: () => writer.abort().catch(() => {}),
+            async finish() {
+                writer.close().catch(() => {});
+                try {
+                    return await pump;
+                } catch (e) {
+                    throw new WorkerError(`${file}: not a valid gzip file, it is corrupt or incomplete (${e.message}).`, 'DATA_CORRUPT', { file });
+                }
+            },
+        };
+    }
+
+    /** A dataset from an images and a labels file, with the culprit named in any C error. */
+    function parsePair(images, labels, imagesName, labelsName) {
+        try {
+            return engine.createDataset(images, labels, { classes: CLASSES });
+        } catch (e) {
+            if (!(e instanceof NNError)) throw e;
+            let file = `${imagesName} / ${labelsName}`;
+            if (e.code === Status.IDX_LABEL) file = labelsName;
+            else if (e.code === Status.INPUT_SIZE) file = imagesName;
+            else if (e.code <= Status.IDX_MAGIC && e.code >= Status.IDX_TRAILING) {
+                // nn_dataset_create parses the images first, so this error is the labels' only if
+                // the images parse. Parse the labels against a tiny images file to tell.
+                let labelsCode = 0;
+                try {
+                    engine.createDataset(TINY_IMAGES, labels).free();
+                } catch (e2) {
+                    labelsCode = e2.code;
+                }
+                file = labelsCode === e.code ? labelsName : imagesName;
+            }
+            throw new WorkerError(`${file}: ${e.message}`, e.code, { file });
+        }
+    }
+
+    async function loadData({ id, baseUrl }) {
+        notTraining('loading other data');
+        if (loading) throw new WorkerError('The data is already loading.', Status.STATE);
+        if (typeof baseUrl !== 'string' || !baseUrl) throw new WorkerError('No data location given.', 'DATA_URL');
+        let base;
+        try {
+            base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+        } catch {
+            throw new WorkerError(`"${baseUrl}" is not a valid URL.`, 'DATA_URL');
+        }
+        loading = true;
+        const made = [];
+        let uncache = async () => {};
+        const inflaters = [];
+        try {
+            await getEngine();
+            const names = Object.values(DATA_FILES);
+            const group = new AbortController();
+            const got = await Promise.all(
+                names.map((file, i) =>
+                    download(new URL(file, base).href, file, i, id, group.signal, inflaters).catch((e) => {
+                        group.abort();
+                        throw e;
+                    }),
+                ),
+            );
+            // Cache the downloads while they are decompressed and parsed (Cache Storage writes
+            // take a while); if any file turns out bad, the new entries are removed again.
+            const puts = got
+                .filter((g) => g.cache && !g.cached)
+                .map((g) =>
+                    g.cache
+                        .put(
+                            g.url,
+                            new Response(g.bytes, {
+                                headers: {
+                                    'Content-Type': g.type || 'application/octet-stream',
+                                    'Content-Length': String(g.bytes.byteLength),
+                                },
+                            }),
+                        )
+                        .then(() => g)
+                        .catch(() => null), // a full disk costs a re-download, nothing else
+                );
+            uncache = async () => {
+                for (const g of await Promise.all(puts)) if (g) await g.cache.delete(g.url).catch(() => {});
+            };
+            const raw = [];
+            for (const g of got) raw.push(g.plain ? g.bytes : await g.inflating.finish());
+            const train = parsePair(raw[0], raw[1], names[0], names[1]);
+            made.push(train);
+            const test = parsePair(raw[2], raw[3], names[2], names[3]);
+            made.push(test);
+            for (const [ds, file] of [
+                [train, names[0]],
+                [test, names[2]],
+            ])
+                if (ds.rows !== SIDE || ds.cols !== SIDE)
+                    throw new WorkerError(
+                        `${file}: images of ${ds.rows}x${ds.cols} pixels; the page needs 28x28.`,
+                        Status.INPUT_SIZE,
+                        { file },
+                    );
+            await Promise.all(puts);
+            data?.train.free();
+            data?.test.free();
+            const describe = (ds) => ({
+                count: ds.count,
+                rows: ds.rows,
+                cols: ds.cols,
+                firstLabels: Array.from(ds.labels(0, Math.min(3, ds.count))),
+                lastLabels: Array.from(ds.labels(Math.max(0, ds.count - 3))),
+            });
+            const n = Math.min(GALLERY_SIZE, train.count);
+            const info = {
+                baseUrl: base.href,
+                train: describe(train),
+                test: describe(test),
+                samples: { pixels: train.images(0, n), labels: Array.from(train.labels(0, n)) },
+                cached: got.map((g) => g.cached),
+                bytes: got.reduce((s, g) => s + g.bytes.byteLength, 0),
+            };
+            data = { train, test, info };
+            return info;
+        } catch (e) {
+            for (const ds of made) ds.free();
+            for (const gz of inflaters) gz.abort();
+            await uncache();
+            throw e;
+        } finally {
+            loading = false;
+        }
+    }
+
+    // ---- evaluation ----
+
+    /** Test-set evaluation in slices (so that the worker keeps answering), with details if asked. */
+    async function evaluateTest(details) {
+        const { test } = data;
+        let lossSum = 0;
+        let correct = 0;
+        const predicted = details ? new Uint8Array(test.count) : null;
+        const confidence = details ? new Float32Array(test.count) : null;
+        for (let first = 0; first < test.count; first += EVAL_CHUNK) {
+            const r = network.evaluate(test, { first, count: EVAL_CHUNK, details });
+            lossSum += r.loss * r.count;
+            correct += r.correct;
+            if (details) {
+                predicted.set(r.predicted, first);
+                confidence.set(r.confidence, first);
+            }
+            if (first + EVAL_CHUNK < test.count) await yieldNow();
+        }
+        const result = { loss: lossSum / test.count, accuracy: correct / test.count, correct, count: test.count };
+        if (!details) return result;
+        const labels = test.labels();
+        const confusion = new Array(CLASSES * CLASSES).fill(0); // row: true label, column: predicted
+        const wrong = [];
+        for (let i = 0; i < test.count; i++) {
+            confusion[labels[i] * CLASSES + predicted[i]]++;
+            if (labels[i] !== predicted[i]) wrong.push(i);
+        }
+        const perClass = Array.from({ length: CLASSES }, (_, c) => {
+            let total = 0;
+            for (let p = 0; p < CLASSES; p++) total += confusion[c * CLASSES + p];
+            const ok = confusion[c * CLASSES + c];
+            return { label: c, correct: ok, total, accuracy: total ? ok / total : 0 };
+        });
+        // The most confident mistakes are the instructive ones (often mislabelled digits).
+        wrong.sort((a, b) => confidence[b] - confidence[a]);
+        const misclassified = wrong.slice(0, GALLERY_SIZE).map((index) => ({
+            index,
+            label: labels[index],
+            predicted: predicted[index],
+            confidence: confidence[index],
+            pixels: test.images(index, 1),
+        }));
+        return { ...result, confusion, perClass, misclassified, misclassifiedCount: wrong.length };
+    }
+
+    // ---- training ----
+
+    async function train({ id, settings: input }) {
+        notTraining('starting another one');
+        if (loading) throw new WorkerError('Wait for the data to load.', Status.STATE);
+        if (!data) throw new WorkerError('Load the data before training.', Status.STATE);
+        const settings = validateSettings(input, data.train.count);
+        const sizes = [INPUTS, ...settings.hidden, CLASSES];
+        const net = engine.createNetwork({ sizes, seed: settings.seed });
+        let trainer;
+        try {
+            trainer = engine.createTrainer(net, data.train, {
+                optimizer: settings.optimizer,
+                learningRate: settings.learningRate,
+                batchSize: settings.batchSize,
+                limit: settings.limit,
+                seed: settings.seed,
+                threads: engine.threads ?? 1, // the threads the engine was loaded with (web/nn.js)
+            });
+        } catch (e) {
+            net.free(); // the current network stays
+            throw e;
+        }
+        // The new network replaces the old one from here on: predictions use its current weights.
+        network?.free();
+        network = net;
+        meta = { source: 'trained', settings, metrics: null, savedAt: null };
+        const t = { id, paused: false, stop: false, discard: false, resume: null };
+        let finish;
+        t.done = new Promise((resolve) => (finish = resolve));
+        training = t;
+        const flops = flopsPerSample(sizes);
+        const trainCount = settings.limit || data.train.count;
+        let chunk = 2; // batches per call, adapted to CHUNK_TARGET_MS
+        let trainMs = 0; // time spent training, pauses excluded
+        let points = []; // chart points since the last progress event
+        let win = { ms: 0, samples: 0, batches: 0, sparse: 0 };
+        let epochSparse = 0;
+        let epochBatches = 0;
+        let lastPost = now();
+        let msPerBatch = 0;
+        let p = trainer.progress();
+        let lastEval = null;
+        const progressEvent = () => {
+            const total = settings.epochs * p.batchesPerEpoch;
+            const doneBatches = p.epoch * p.batchesPerEpoch + p.batch;
+            const sps = win.ms > 0 ? (1000 * win.samples) / win.ms : 0;
+            const event = {
+                type: 'progress',
+                id,
+                epoch: p.epoch,
+                epochs: settings.epochs,
+                batch: p.batch,
+                batchesPerEpoch: p.batchesPerEpoch,
+                epochDone: p.epochDone,
+                samples: p.samples,
+                loss: p.loss,
+                accuracy: p.accuracy,
+                points,
+                samplesPerSecond: sps,
+                gflops: (sps * flops) / 1e9,
+                flopsPerSample: flops,
+                chunkBatches: win.batches,
+                sparseBatches: win.sparse,
+                epochBatches,
+                epochSparseBatches: epochSparse,
+                threads: p.threads ?? engine.threads ?? 1,
+                elapsed: trainMs / 1000,
+                eta: msPerBatch ? ((total - doneBatches) * msPerBatch) / 1000 : null,
+                trainCount,
+            };
+            points = [];
+            win = { ms: 0, samples: 0, batches: 0, sparse: 0 };
+            lastPost = now();
+            post(event);
+        };
+        let result;
+        try {
+            while (!t.stop) {
+                if (t.paused) {
+                    await new Promise((resolve) => (t.resume = resolve));
+                    t.resume = null;
+                    continue;
+                }
+                const samplesBefore = p.samples;
+                const t0 = now();
+                p = trainer.train(chunk);
+                const dt = now() - t0;
+                trainMs += dt;
+                if (p.chunkBatches > 0) {
+                    const per = dt / p.chunkBatches;
+                    msPerBatch = msPerBatch ? 0.8 * msPerBatch + 0.2 * per : per;
+                    chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_TARGET_MS / Math.max(per, 0.01))));
+                }
+                win.ms += dt;
+                win.samples += p.samples - samplesBefore;
+                win.batches += p.chunkBatches;
+                win.sparse += p.sparseBatches;
+                epochBatches += p.chunkBatches;
+                epochSparse += p.sparseBatches;
+                const done = p.epoch + (p.epochDone ? 0 : p.batch / p.batchesPerEpoch);
+                points.push({ x: done, loss: p.chunkLoss, accuracy: p.chunkAccuracy });
+                if (p.epochDone) {
+                    progressEvent();
+                    epochBatches = epochSparse = 0;
+                    lastEval = await evaluateTest(false);
+                    meta.metrics = {
+                        epochs: p.epoch,
+                        samples: p.samples,
+                        trainLoss: p.loss,
+                        trainAccuracy: p.accuracy,
+                        testLoss: lastEval.loss,
+                        testAccuracy: lastEval.accuracy,
+                        seconds: trainMs / 1000,
+                    };
+                    const saved = await saveModel();
+                    // metrics.epochs counts the epochs done; the event's epochs is the total asked for.
+                    post({ type: 'epoch', id, ...meta.metrics, ...saved, epoch: p.epoch, epochs: settings.epochs });
+                    if (p.epoch >= settings.epochs) break;
+                } else if (now() - lastPost >= progressMs) progressEvent();
+                await yieldNow();
+            }
+            if (t.discard) return (result = { stopped: true, discarded: true });
+            if (points.length) progressEvent();
+            const stopped = p.epoch < settings.epochs;
+            // Stopped mid-epoch: the weights are those of the last finished batch; measure them.
+            const evaluation = await evaluateTest(true);
+            if (stopped || !meta.metrics || meta.metrics.samples !== p.samples) {
+                meta.metrics = {
+                    epochs: p.epoch + p.batch / p.batchesPerEpoch,
+                    samples: p.samples,
+                    trainLoss: p.loss,
+                    trainAccuracy: p.accuracy,
+                    testLoss: evaluation.loss,
+                    testAccuracy: evaluation.accuracy,
+                    seconds: trainMs / 1000,
+                };
+            }
+            const saved = await saveModel();
+            result = { stopped, progress: p, evaluation, model: modelInfo(), ...saved };
+            return result;
+        } catch (e) {
+            // NN_ERR_DIVERGED restores the weights of the chunk's start: keep and save those.
+            if (e instanceof NNError && e.code === Status.DIVERGED) await saveModel();
+            throw e;
+        } finally {
+            trainer.free();
+            training = null;
+            finish(result);
+        }
+    }
+
+    async function stopTraining(discard) {
+        const t = training;
+        if (!t) return { training: false };
+        t.stop = true;
+        t.discard ||= discard;
+        t.resume?.();
+        await t.done;
+        return { training: false };
+    }
+
+    // ---- requests ----
+
+    const handlers = {
+        async init() {
+            await getEngine();
+            const restoreError = await restore();
+            return {
+                model: modelInfo(),
+                data: data?.info ?? null,
+                training: Boolean(training),
+                restoreError,
+                memoryBytes: engine.memoryBytes,
+            };
+        },
+        loadData,
+        train,
+        pause() {
+            if (training) training.paused = true;
+            return { training: Boolean(training), paused: Boolean(training) };
+        },
+        resume() {
+            if (training) {
+                training.paused = false;
+                training.resume?.();
+            }
+            return { training: Boolean(training), paused: false };
+        },
+        stop: () => stopTraining(false),
+        async reset() {
+            await stopTraining(true);
+            network?.free();
+            network = null;
+            meta = null;
+            if (store) await store.clear();
+            return { model: null };
+        },
+        async predict({ image }) {
+            await getEngine();
+            needModel();
+            if (!image || !image.data) throw new WorkerError('No image given.', Status.ARG);
+            const { input, info } = engine.preprocess(image);
+            const probabilities = network.predict(input);
+            let digit = 0;
+            for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[digit]) digit = i;
+            return { input, probabilities, digit, confidence: probabilities[digit], info };
+        },
+        async evaluate() {
+            needModel();
+            if (!data) throw new WorkerError('Load the data before evaluating.', Status.STATE);
+            return evaluateTest(true);
+        },
+        async exportModel() {
+            needModel();
+            return { bytes: network.save(), name: MODEL_FILE_NAME, model: modelInfo() };
+        },
+        async importModel({ bytes, name }) {
+            await getEngine();
+            notTraining('importing a model');
+            if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer))
+                throw new WorkerError('No model file given.', Status.ARG);
+            const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+            const net = engine.loadModel(u8); // validates everything; throws with the C message
+            if (net.inputs !== INPUTS || net.classes !== CLASSES) {
+                const got = `${net.inputs} inputs and ${net.classes} classes`;
+                net.free();
+                throw new WorkerError(`This model takes ${got}; the page needs 784 (28x28) and 10.`, Status.MODEL_LAYERS);
+            }
+            network?.free();
+            network = net;
+            meta = {
+                source: 'imported',
+                name: typeof name === 'string' ? name : MODEL_FILE_NAME,
+                settings: { hidden: net.sizes.slice(1, -1) },
+                metrics: null,
+                savedAt: null,
+            };
+            const saved = await saveModel();
+            return { model: modelInfo(), ...saved };
+        },
+        status() {
+            return { model: modelInfo(), data: data?.info ?? null, training: Boolean(training), loading };
+        },
+    };
+
+    /** Handles one request; posts exactly one done or error for it. */
+    async function handle(message) {
+        const { id = null, type } = message ?? {};
+        try {
+            const fn = Object.hasOwn(handlers, type) ? handlers[type] : null;
+            if (!fn) throw new WorkerError(`Unknown request "${type}".`, 'PROTOCOL');
+            const result = await fn(message);
+            post({ id, type: 'done', result: result ?? null });
+        } catch (e) {
+            post({ id, type: 'error', error: errorPayload(e) });
+            // A trap leaves the wasm instance in an unknown state: let the page start a new worker.
+            if (e instanceof WebAssembly.RuntimeError) onFatal(e);
+        }
+    }
+
+    return { handle };
+}
