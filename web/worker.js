@@ -1,7 +1,7 @@
 // worker.js: the Web Worker entry (a module worker). It wires worker-core.js to the worker's
 // globals: the wasm module, fetch, Cache Storage, IndexedDB and postMessage. All logic lives in
 // worker-core.js, which Node tests drive directly; this file stays glue.
-import { loadNN } from './nn.js';
+import { canUseThreads, loadNN } from './nn.js';
 import { createCore } from './worker-core.js';
 import { openModelStore } from './model-store.js';
 
@@ -16,8 +16,23 @@ const yieldNow = () =>
         channel.port2.postMessage(0);
     });
 
+// Every core the browser offers, when the page is cross-origin isolated (the server sends
+// COOP/COEP): loadNN then runs the threaded module on shared memory, else one thread. A failure
+// to start the helpers falls back to one thread rather than to no engine at all.
+async function loadEngine() {
+    const threads = Math.min(self.navigator?.hardwareConcurrency ?? 1, 64);
+    if (threads > 1 && canUseThreads()) {
+        try {
+            return await loadNN(undefined, { threads });
+        } catch (e) {
+            console.warn(`nn: ${threads} threads unavailable (${e.message}); using one`);
+        }
+    }
+    return loadNN(new URL('./nn.wasm', import.meta.url));
+}
+
 const core = createCore({
-    loadEngine: () => loadNN(new URL('./nn.wasm', import.meta.url)),
+    loadEngine,
     post: (message) => self.postMessage(message),
     fetch: (...args) => self.fetch(...args),
     caches: self.caches ?? null,
