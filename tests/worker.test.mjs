@@ -209,6 +209,32 @@ describe('training', () => {
         assert.deepEqual(h.store.record.settings.hidden, [512]);
     });
 
+    test('a training that diverges stops with a message and keeps the last finite weights', async () => {
+        // The page's fields cannot ask for a learning rate that overflows (10 at most), so this
+        // engine hands the C trainer SGD at 1e30 whatever it is asked: the real C divergence
+        // and rollback, met by the worker's real handling.
+        const d = harness({
+            loadEngine: async () => {
+                const engine = await loadNN(WASM);
+                const create = engine.createTrainer.bind(engine);
+                engine.createTrainer = (net, set, o) => create(net, set, { ...o, optimizer: 'sgd', learningRate: 1e30 });
+                return engine;
+            },
+        });
+        await d.request('loadData', { baseUrl: BASE });
+        const reply = await d.send('train', { settings: SMALL });
+        assert.equal(reply.type, 'error');
+        assert.equal(reply.error.code, Status.DIVERGED);
+        assert.match(reply.error.message, /diverged/);
+        // the network kept is the one from before the bad chunk: finite, saved, and it predicts
+        const { image } = await testDigitImage(0);
+        const r = await d.request('predict', { image });
+        assert.ok(r.probabilities.every((p) => Number.isFinite(p)));
+        const nn = await loadNN(WASM);
+        const saved = nn.loadModel(d.store.record.model); // refuses NaN or infinite weights
+        assert.ok(saved.params().every((w) => Number.isFinite(w)));
+    });
+
     test('predict returns 10 probabilities and the 28x28 input; an empty image says "no digit"', async () => {
         const { image, label } = await testDigitImage(0);
         const r = await h.request('predict', { image });
