@@ -103,7 +103,8 @@ int softmax_rows(float *z, int B, int C, const uint8_t *labels, double *loss_row
         float max = row[0];
         for (int j = 1; j < C; j++)
             if (row[j] > max) max = row[j], arg = j;
-        /* -log p_y = log(sum_j exp(z_j - max)) - (z_y - max): exact even where p_y underflows. */
+        /* -log p_y = log(sum_j exp(z_j - max)) - (z_y - max): exact even where p_y underflows;
+         * then Keras' clip of p_y to [eps, 1 - eps], as bounds on -log p_y */
         float zy = labels ? row[labels[r]] - max : 0.0f;
         double sum = 0.0;
         for (int j = 0; j < C; j++) {
@@ -113,7 +114,11 @@ int softmax_rows(float *z, int B, int C, const uint8_t *labels, double *loss_row
         }
         if (labels) {
             correct += arg == labels[r];
-            if (loss_rows) loss_rows[r] = log(sum) - (double)zy;
+            if (loss_rows) {
+                double nlp = log(sum) - (double)zy;
+                const double hi = -log((double)XENT_EPS), lo = -log1p(-(double)XENT_EPS);
+                loss_rows[r] = nlp > hi ? hi : nlp < lo ? lo : nlp;
+            }
         }
         float inv = (float)(1.0 / sum);
         for (int j = 0; j < C; j++) row[j] *= inv;
@@ -126,7 +131,12 @@ void softmax_xent_backward(float *d, const float *p, const uint8_t *labels, int 
     for (int r = 0; r < B; r++) {
         const float *pr = p + (size_t)r * C;
         float *dr = d + (size_t)r * C;
+        const float py = pr[labels[r]];
+        if (py < XENT_EPS || py > 1.0f - XENT_EPS) { /* clipped: a constant loss, no gradient */
+            for (int j = 0; j < C; j++) dr[j] = 0.0f;
+            continue;
+        }
         for (int j = 0; j < C; j++) dr[j] = pr[j] * inv;
-        dr[labels[r]] = (pr[labels[r]] - 1.0f) * inv;
+        dr[labels[r]] = (py - 1.0f) * inv;
     }
 }

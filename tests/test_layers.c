@@ -86,21 +86,25 @@ static void gradient_check(const nn_activation *acts, int n_layers, const int *s
 }
 
 static void softmax_extremes(void) {
-    float z[2 * 4] = {1e4f, -1e4f, 0.0f, 5.0f, -1e4f, -1e4f, -1e4f, 1e4f};
-    uint8_t labels[2] = {1, 3};
-    double loss[2];
-    int correct = softmax_rows(z, 2, 4, labels, loss);
-    CHECK(correct == 1);
-    CHECK_CLOSE(loss[0], 2e4, 1e-6); /* -log p_1 = 1e4 - (-1e4), exact though p_1 underflows */
-    CHECK_CLOSE(loss[1], 0.0, 1e-9);
-    for (int i = 0; i < 8; i++) CHECK(isfinite(z[i]) && z[i] >= 0.0f && z[i] <= 1.0f);
+    /* rows: hopelessly wrong at +-1e4, certain and right at +-1e4, and an ordinary one */
+    float z[3 * 4] = {1e4f, -1e4f, 0.0f, 5.0f, -1e4f, -1e4f, -1e4f, 1e4f, 0.5f, 1.0f, -0.5f, 0.0f};
+    uint8_t labels[3] = {1, 3, 1};
+    double loss[3];
+    int correct = softmax_rows(z, 3, 4, labels, loss);
+    CHECK(correct == 2);
+    /* Keras' clip: -log(1e-7) at most, -log(1 - 1e-7) at least, computed without overflow */
+    CHECK_CLOSE(loss[0], -log((double)1e-7f), 1e-9);
+    CHECK_CLOSE(loss[1], -log1p(-(double)1e-7f), 1e-9);
+    double ez[4] = {exp(0.5), exp(1.0), exp(-0.5), exp(0.0)};
+    CHECK_CLOSE(loss[2], log(ez[0] + ez[1] + ez[2] + ez[3]) - 1.0, 1e-6);
+    for (int i = 0; i < 12; i++) CHECK(isfinite(z[i]) && z[i] >= 0.0f && z[i] <= 1.0f);
     CHECK_CLOSE(z[0], 1.0, 1e-7);
-    float d[8];
-    softmax_xent_backward(d, z, labels, 2, 4);
-    CHECK_CLOSE(d[0], 0.5, 1e-7); /* (p - y) / B */
-    CHECK_CLOSE(d[1], -0.5, 1e-7);
-    CHECK_CLOSE(d[7], 0.0, 1e-7);
-    for (int i = 0; i < 8; i++) CHECK(isfinite(d[i]));
+    float d[12];
+    softmax_xent_backward(d, z, labels, 3, 4);
+    for (int i = 0; i < 8; i++) CHECK(d[i] == 0.0f); /* clipped rows: no gradient */
+    CHECK_CLOSE(d[8], z[8] / 3.0, 1e-7);             /* (p - y) / B otherwise */
+    CHECK_CLOSE(d[9], (z[9] - 1.0) / 3.0, 1e-7);
+    for (int i = 0; i < 12; i++) CHECK(isfinite(d[i]));
     /* a uniform row: loss log C */
     float u[3] = {3.0f, 3.0f, 3.0f};
     uint8_t l0 = 0;
