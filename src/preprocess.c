@@ -559,13 +559,27 @@ static int count_quantile(const int64_t *h, int n, int64_t total, double q) {
     return n - 1;
 }
 
+/* The core of the ink along one axis, [*lo, *hi): the middle 90% of the counts h[0..n), cut to
+ * Tukey's fences (1.5 interquartile ranges beyond the quartiles) so that specks, however many,
+ * stay outside: a small digit on a large page holds little ink, and a few specks spread over
+ * the page can then be more than the 5% on each side that the quantiles alone leave out. */
+static void core_range(const int64_t *h, int n, int64_t total, int *lo, int *hi) {
+    int q05 = count_quantile(h, n, total, 0.05), q95 = count_quantile(h, n, total, 0.95);
+    int q25 = count_quantile(h, n, total, 0.25), q75 = count_quantile(h, n, total, 0.75);
+    double iqr = q75 - q25;
+    *lo = imax(q05, (int)floor(q25 - 1.5 * iqr));
+    *hi = imin(q95, (int)ceil(q75 + 1.5 * iqr)) + 1;
+}
+
 /* Marks the components that make the digit and returns their strong pixel count (0: none).
  * The main stroke is the heaviest component off the image border (a page edge or the table in a
  * photo touches it; fall back to any). The core is where the middle 90% of the off-border ink
- * lies along each axis: specks are too light to move it, and every piece of a broken stroke
- * overlaps it. Pieces overlapping the core are kept, then any part within (NEAR_BASE + its mass
- * ratio) times the kept box's longer side, so a detached bar of a 5 stays and specks further
- * out go; parts lighter than PART_MIN of the main stroke only stay inside the box. */
+ * lies along each axis, within Tukey's fences (core_range): specks cannot stretch it, and every
+ * piece of a broken stroke overlaps it. Pieces overlapping the core are kept, then any part within
+ * (NEAR_BASE + its mass ratio) times the kept box's longer side, so a detached bar of a 5 stays and
+ * specks further out go; parts lighter than PART_MIN of the main stroke only stay inside the box. A
+ * part on the border heavier than an inner main stroke is what surrounds the page (the table, a
+ * shadow): were it part of the digit, it would have been the main stroke. */
 static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect *box) {
     int32_t main = 0;
     for (int pass = 0; pass < 2 && !main; pass++)
@@ -585,8 +599,10 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
         col[r->x0]++, col[r->x1]--, row[r->y] += r->x1 - r->x0, total += r->x1 - r->x0;
     }
     for (int x = 1; x < w; x++) col[x] += col[x - 1];
-    rect core = {count_quantile(col, w, total, 0.05), count_quantile(row, h, total, 0.05),
-                 count_quantile(col, w, total, 0.95) + 1, count_quantile(row, h, total, 0.95) + 1};
+    int cx0, cx1, cy0, cy1;
+    core_range(col, w, total, &cx0, &cx1);
+    core_range(row, h, total, &cy0, &cy1);
+    rect core = {cx0, cy0, cx1, cy1};
     free(col), free(row);
     cs[main].keep = 1;
     *box = (rect){cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1};
@@ -594,7 +610,7 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
         changed = 0;
         for (int32_t c = 1; c <= nc; c++) {
             double ratio = cs[c].mass / cs[main].mass;
-            if (cs[c].keep || ratio < PART_MIN) continue;
+            if (cs[c].keep || ratio < PART_MIN || (inner && cs[c].border && ratio > 1)) continue;
             if (pass == 0 ? gap(cs + c, &core) > 0
                           : gap(cs + c, box) >
                                 (NEAR_BASE + ratio) * imax(box->x1 - box->x0, box->y1 - box->y0))

@@ -573,6 +573,55 @@ static void large(void) {
     free(cov), free(rgba);
 }
 
+/* A small digit on a large page with specks all round it: the specks hold a good share of the
+ * ink, more than the 5% on each side a quantile leaves out, and must still not join the digit. */
+static void small_digit_specks(void) {
+    enum { W = 1000, H = 750 };
+    shape s = make_digit(7, 0.1);
+    float *cov = render(&s, W, H, 480, 360, 36);
+    uint8_t *clean = to_gray(cov, W, H, 230, 40);
+    float ref[784], out[784];
+    nn_preprocess_info ci, info;
+    CHECK_STATUS(nn_preprocess_gray(clean, W, H, ref, &ci), NN_OK);
+    const int specks[6][2] = {{380, 300}, {300, 420}, {600, 330},
+                              {650, 450}, {470, 250}, {520, 480}};
+    for (int k = 0; k < 6; k++)
+        for (int y = -3; y <= 3; y++)
+            for (int x = -3; x <= 3; x++)
+                if (x * x + y * y <= 6) cov[(size_t)(specks[k][1] + y) * W + specks[k][0] + x] = 1;
+    uint8_t *g = to_gray(cov, W, H, 230, 40);
+    CHECK_STATUS(nn_preprocess_gray(g, W, H, out, &info), NN_OK);
+    CHECK(info.x0 == ci.x0 && info.x1 == ci.x1 && info.y0 == ci.y0 && info.y1 == ci.y1);
+    CHECK(maxdiff(out, ref) <= 1e-6);
+    if (info.x0 != ci.x0 || info.y1 != ci.y1)
+        fprintf(stderr, "  small digit with specks: box %d %d %d %d (clean %d %d %d %d)\n", info.x0,
+                info.y0, info.x1, info.y1, ci.x0, ci.y0, ci.x1, ci.y1);
+    free(cov), free(clean), free(g);
+}
+
+/* A page on a dark table that shows in thin bands at the top and on the right: thinner than the
+ * background cells, the bands read as ink, heavier than the small digit; they stay out of it. */
+static void table_bands(void) {
+    enum { W = 840, H = 1120 };
+    shape s = make_digit(7, 0.1);
+    float *cov = render(&s, W, H, 180, 220, 70);
+    uint8_t *clean = to_gray(cov, W, H, 200, 40), *g = malloc((size_t)W * H);
+    float ref[784], out[784];
+    nn_preprocess_info ci, info;
+    CHECK_STATUS(nn_preprocess_gray(clean, W, H, ref, &ci), NN_OK);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            g[(size_t)y * W + x] = (y < 34 || x >= 810) ? 45 : clean[(size_t)y * W + x];
+    CHECK_STATUS(nn_preprocess_gray(g, W, H, out, &info), NN_OK);
+    CHECK(abs(info.x0 - ci.x0) <= 1 && abs(info.x1 - ci.x1) <= 1);
+    CHECK(abs(info.y0 - ci.y0) <= 1 && abs(info.y1 - ci.y1) <= 1);
+    CHECK(mad(out, ref) < 0.01);
+    if (abs(info.y0 - ci.y0) > 1 || abs(info.x1 - ci.x1) > 1)
+        fprintf(stderr, "  table bands: box %d %d %d %d (clean %d %d %d %d)\n", info.x0, info.y0,
+                info.x1, info.y1, ci.x0, ci.y0, ci.x1, ci.y1);
+    free(cov), free(clean), free(g);
+}
+
 int main(void) {
     centring();
     polarity();
@@ -584,5 +633,7 @@ int main(void) {
     thin_strokes();
     round_trip();
     large();
+    small_digit_specks();
+    table_bands();
     return check_failures("test_preprocess");
 }

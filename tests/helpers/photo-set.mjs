@@ -1,8 +1,9 @@
 // photo-set.mjs: a repeatable set of photo-like digit images built from MNIST test digits, and the
 // same digits rendered clean, for tests/photo.test.mjs (issue 7). Each digit is upscaled (bicubic)
 // and laid on a page lit unevenly (linear gradient and vignetting), grey or blue ink on grey paper
-// or chalk on a blackboard, with specks, blur, sensor noise, and for some JPEG compression and an
-// EXIF orientation tag that the decoder must undo. Everything comes from one seed (sfc32 below).
+// or chalk on a blackboard, some pages lying on a table, with specks, blur, sensor noise, and for
+// some JPEG compression and an EXIF orientation tag that the decoder must undo. Everything comes
+// from one seed (sfc32 below).
 import jpeg from 'jpeg-js';
 
 /** sfc32 (Doty-Humphrey's small fast counting generator): floats in [0, 1). */
@@ -195,7 +196,8 @@ export function encodeJpeg(img, quality, orientation = 1, littleEndian = false) 
 export const RANGES = {
   digitSide: [60, 200], // px: the 28x28 MNIST frame upscaled to this (the digit is ~20/28 of it)
   pageSide: [400, 1200], // px: the longer side of the page; 4:3 or 3:4
-  smallDigit: { every: 5, digitSide: [60, 80], pageSide: [1000, 1200] },
+  smallDigit: { every: 5, digitSide: [36, 80], pageSide: [1000, 1200] }, // a 1.5 cm digit on A4: ~50 px
+  table: { every: 8, reflectance: [0.06, 0.35], margin: 0.7 }, // the page on a table, edges in view
   light: { dark: [0.32, 0.5], bright: [0.86, 1.0], vignette: [0, 0.4] }, // white-paper levels x 255
   paper: [0.72, 0.97], // reflectance, with a colour cast of +-4%
   greyInk: [0.08, 0.35],
@@ -284,6 +286,18 @@ function makeOne(mnist, index, i, rng) {
   const gauss = gaussTable();
   const kx = ((bright - dark) / 2) * (gx / half), vr2 = vr * vr;
   const [p0, p1, p2] = paper, [d0, d1, d2] = [0, 1, 2].map((k) => ink[k] - paper[k]);
+  // some pages lie on a table that shows around them: edges at most 15% in, and at least
+  // R.table.margin digit sides from the digit (the table colour is lit like the page)
+  const table = !chalk && i % R.table.every === 5;
+  let px0 = 0, py0 = 0, px1 = W, py1 = H, tc = [0, 0, 0];
+  if (table) {
+    const m = R.table.margin * size, t = rng.uniform(...R.table.reflectance);
+    px0 = Math.round(Math.max(0, Math.min(ox - m, rng.uniform(0, 0.15) * W)));
+    py0 = Math.round(Math.max(0, Math.min(oy - m, rng.uniform(0, 0.15) * H)));
+    px1 = Math.round(Math.min(W, Math.max(ox + size + m, rng.uniform(0.85, 1) * W)));
+    py1 = Math.round(Math.min(H, Math.max(oy + size + m, rng.uniform(0.85, 1) * H)));
+    tc = [t * rng.uniform(0.9, 1.3), t, t * rng.uniform(0.6, 1)]; // wood to grey
+  }
   let u = rng.int(0, 1 << 30);
   for (let y = 0; y < H; y++) {
     const ky = dark + ((bright - dark) / 2) * (((y - H / 2) * gy - (W / 2) * gx) / half + 1);
@@ -292,6 +306,11 @@ function makeOne(mnist, index, i, rng) {
       // light: 255 x (a linear ramp from dark to bright across the page) x (1 - vig r^2)
       const light = 255 * (ky + kx * x) * (1 - (vig * ((x - vx) * (x - vx) + dy2)) / vr2);
       const c = cov[y * W + x];
+      if (table && (x < px0 || x >= px1 || y < py0 || y >= py1)) {
+        for (let k = 0; k < 3; k++, u = (Math.imul(u, 1103515245) + 12345) | 0) data[p + k] = light * tc[k] + noise * gauss[(u >>> 16) & 0xffff];
+        data[p + 3] = 255;
+        continue;
+      }
       u = (Math.imul(u, 1103515245) + 12345) | 0; // an LCG's top bits index the normal table
       data[p] = light * (p0 + d0 * c) + noise * gauss[(u >>> 16) & 0xffff];
       u = (Math.imul(u, 1103515245) + 12345) | 0;
@@ -302,7 +321,7 @@ function makeOne(mnist, index, i, rng) {
     }
   }
   let photo = { data: new Uint8Array(data.buffer), width: W, height: H };
-  const meta = { size, W, H, chalk, blue, sigma: +sigma.toFixed(2), noise: +noise.toFixed(1), specks, light: [dark, bright].map((v) => Math.round(255 * v * paper[1])), vignette: +vig.toFixed(2), small };
+  const meta = { size, W, H, chalk, blue, sigma: +sigma.toFixed(2), noise: +noise.toFixed(1), specks, light: [dark, bright].map((v) => Math.round(255 * v * paper[1])), vignette: +vig.toFixed(2), small, table };
 
   // half go through JPEG; some of those were taken sideways and carry an orientation tag
   const isJpeg = i % 2 === 1;
