@@ -71,6 +71,7 @@ struct nn_trainer {
     uint8_t *batch_labels;
     double *loss_rows;
     sparse_batch sb;            /* the batch's non-zeros, unless sparse mode is off */
+    float *sparse_scratch;      /* per thread, SPARSE_SCRATCH floats */
     int last_sparse;            /* whether the last batch took the sparse path */
     int threads;                /* threads this trainer uses: min(options, team size) */
     double phase_ms[NN_PHASES]; /* time spent in each phase of training so far */

@@ -1,9 +1,10 @@
 /* sparse.c: the first layer over a batch's non-zero pixels (see sparse.h).
- * Both products walk the pixels in increasing order and, for each, the samples that have ink
- * there; W's row (forward) or the gradient (backward) for a block of 32 output columns is held in
- * 8 f32x4 registers while the block of all samples' activations or gradients (B x 32 floats,
- * contiguous, so it stays in L1 whatever W's row stride) is updated or read. A weight row is read
- * once per batch, never for a pixel no sample uses. */
+ * Forward: for each sample, its non-zero pixels in order, with 28 output columns of accumulators
+ * in 7 f32x4 registers, reading those pixels' weight rows. Weight gradient: for each pixel, the
+ * samples with ink there, in order, with 28 columns in registers, reading those samples' rows of
+ * dY from a contiguous copy of the column block (B x 28 floats: it stays in L1, where dY's own
+ * rows, 2 KiB apart for 512 units, would fall into the same few cache sets). Both keep every
+ * sum in increasing k from +0, so they give the dense kernels' bits. */
 #include "sparse.h"
 
 #include "nn.h"
@@ -11,16 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK 32 /* output columns per pass: 8 vectors of accumulators */
-
-int sparse_batch_alloc(sparse_batch *sb, int max_b, int k, int threads) {
+int sparse_batch_alloc(sparse_batch *sb, int max_b, int k) {
     memset(sb, 0, sizeof *sb);
+    if (k > 65536) return NN_ERR_ARG; /* row_idx holds pixel indices in 16 bits */
     size_t cells = (size_t)max_b * k;
-    sb->count = malloc((size_t)k * sizeof(int));
-    sb->sample = malloc(cells * sizeof(uint32_t));
-    sb->value = malloc(cells * sizeof(float));
-    sb->block = malloc((size_t)threads * max_b * BLOCK * sizeof(float));
-    if (!sb->count || !sb->sample || !sb->value || !sb->block) {
+    sb->row_count = malloc((size_t)max_b * sizeof(int));
+    sb->row_idx = malloc(cells * sizeof(uint16_t));
+    sb->row_val = malloc(cells * sizeof(float));
+    sb->col_count = malloc((size_t)k * sizeof(int));
+    sb->col_sample = malloc(cells * sizeof(uint32_t));
+    sb->col_val = malloc(cells * sizeof(float));
+    if (!sb->row_count || !sb->row_idx || !sb->row_val || !sb->col_count || !sb->col_sample ||
+        !sb->col_val) {
         sparse_batch_release(sb);
         return NN_ERR_NOMEM;
     }
@@ -30,7 +33,8 @@ int sparse_batch_alloc(sparse_batch *sb, int max_b, int k, int threads) {
 }
 
 void sparse_batch_release(sparse_batch *sb) {
-    free(sb->count), free(sb->sample), free(sb->value), free(sb->block);
+    free(sb->row_count), free(sb->row_idx), free(sb->row_val);
+    free(sb->col_count), free(sb->col_sample), free(sb->col_val);
     memset(sb, 0, sizeof *sb);
 }
 
@@ -49,44 +53,55 @@ static inline unsigned nonzero16(const uint8_t *p) {
 }
 #endif
 
+/* Calls add(i) for each non-zero pixel i in [i0, i1) of src, in increasing order. */
+#define FOR_NONZERO(src, i0, i1, add)                                   \
+    do {                                                                \
+        int i_ = (i0);                                                  \
+        for (; i_ + 16 <= (i1); i_ += 16)                               \
+            for (unsigned m_ = nonzero16((src) + i_); m_; m_ &= m_ - 1) \
+                add(i_ + __builtin_ctz(m_));                            \
+        for (; i_ < (i1); i_++)                                         \
+            if ((src)[i_]) add(i_);                                     \
+    } while (0)
+
 int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
-                       const float *scale, int i0, int i1) {
+                       const float *scale, int r0, int r1, int i0, int i1) {
     const size_t cap = (size_t)sb->cap_b;
-    memset(sb->count + i0, 0, (size_t)(i1 - i0) * sizeof(int));
+    for (int r = r0; r < r1; r++) {
+        const uint8_t *src = pixels + (size_t)idx[r] * k;
+        uint16_t *ri = sb->row_idx + (size_t)r * k;
+        float *rv = sb->row_val + (size_t)r * k;
+        int n = 0;
+#define ADD_ROW(i) (ri[n] = (uint16_t)(i), rv[n++] = scale[src[i]])
+        FOR_NONZERO(src, 0, k, ADD_ROW);
+#undef ADD_ROW
+        sb->row_count[r] = n;
+    }
+    memset(sb->col_count + i0, 0, (size_t)(i1 - i0) * sizeof(int));
     int nnz = 0;
     for (int r = 0; r < B; r++) {
         const uint8_t *src = pixels + (size_t)idx[r] * k;
-        int i = i0;
-        for (; i + 16 <= i1; i += 16)
-            for (unsigned m = nonzero16(src + i); m; m &= m - 1) {
-                int at_i = i + __builtin_ctz(m);
-                size_t at = (size_t)at_i * cap + (size_t)sb->count[at_i]++;
-                sb->sample[at] = (uint32_t)r;
-                sb->value[at] = scale[src[at_i]];
-                nnz++;
-            }
-        for (; i < i1; i++)
-            if (src[i]) {
-                size_t at = (size_t)i * cap + (size_t)sb->count[i]++;
-                sb->sample[at] = (uint32_t)r;
-                sb->value[at] = scale[src[i]];
-                nnz++;
-            }
+#define ADD_COL(i)                                                                  \
+    do {                                                                            \
+        size_t at_ = (size_t)(i)*cap + (size_t)sb->col_count[i]++;                  \
+        sb->col_sample[at_] = (uint32_t)r, sb->col_val[at_] = scale[src[i]], nnz++; \
+    } while (0)
+        FOR_NONZERO(src, i0, i1, ADD_COL);
+#undef ADD_COL
     }
     return nnz;
 }
 
 void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
                          float *scratch) {
-    const size_t cap = (size_t)sb->cap_b;
     (void)scratch;
-    for (int r = 0; r < sb->B; r++)
-        for (int j = j0; j < j1; j++) y[(size_t)r * n + j] = 0.0f;
-    for (int i = 0; i < sb->k; i++) {
-        const float *wi = w + (size_t)i * n;
-        for (int e = 0; e < sb->count[i]; e++) {
-            const float x = sb->value[(size_t)i * cap + e];
-            float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
+    for (int r = 0; r < sb->B; r++) {
+        float *yr = y + (size_t)r * n;
+        const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
+        const float *rv = sb->row_val + (size_t)r * sb->k;
+        for (int j = j0; j < j1; j++) yr[j] = 0.0f;
+        for (int e = 0; e < sb->row_count[r]; e++) {
+            const float x = rv[e], *wi = w + (size_t)ri[e] * n;
             for (int j = j0; j < j1; j++) yr[j] += x * wi[j];
         }
     }
@@ -99,9 +114,9 @@ void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int
     for (int i = 0; i < sb->k; i++) {
         float *di = dw + (size_t)i * n;
         for (int j = j0; j < j1; j++) di[j] = 0.0f;
-        for (int e = 0; e < sb->count[i]; e++) {
-            const float x = sb->value[(size_t)i * cap + e];
-            const float *dr = dy + (size_t)sb->sample[(size_t)i * cap + e] * n;
+        for (int e = 0; e < sb->col_count[i]; e++) {
+            const float x = sb->col_val[(size_t)i * cap + e];
+            const float *dr = dy + (size_t)sb->col_sample[(size_t)i * cap + e] * n;
             for (int j = j0; j < j1; j++) di[j] += x * dr[j];
         }
     }
@@ -110,93 +125,69 @@ void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int
 #ifdef __wasm_simd128__
 #define INLINE static inline __attribute__((always_inline))
 
-/* Forward over one column block [j0, j0 + 4*nv): blk (B x 4nv, contiguous) accumulates
- * x * w[i][block] for every listed (pixel, sample) in pixel order, then goes to y. */
-INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, int j0, float *blk,
-                     const int nv) {
-    const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
-    memset(blk, 0, (size_t)sb->B * bw * sizeof(float));
-    for (int i = 0; i < sb->k; i++) {
-        const int cnt = sb->count[i];
-        if (!cnt) continue;
-        const float *wi = w + (size_t)i * n + j0;
-        v128_t wv[8];
-        for (int v = 0; v < nv; v++) wv[v] = wasm_v128_load(wi + 4 * v);
-        const uint32_t *smp = sb->sample + (size_t)i * cap;
-        const float *val = sb->value + (size_t)i * cap;
-        for (int e = 0; e < cnt; e++) {
-            float *br = blk + smp[e] * bw;
-            const v128_t s = wasm_f32x4_splat(val[e]);
-            for (int v = 0; v < nv; v++)
-                wasm_v128_store(br + 4 * v, wasm_f32x4_add(wasm_v128_load(br + 4 * v),
-                                                           wasm_f32x4_mul(s, wv[v])));
-        }
-    }
-    for (int r = 0; r < sb->B; r++)
-        memcpy(y + (size_t)r * n + j0, blk + r * bw, bw * sizeof(float));
+INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
+    return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
 }
 
-/* Weight gradient over one column block: dy's block copied contiguous (B x 4nv), then each
- * pixel's row of the block summed in 8 registers over its samples and stored once. */
+/* Forward over columns [j0, j0 + 4nv) for every sample: the block of W's rows that some sample
+ * uses is first copied contiguous (k x 4nv floats), for the same reason as dY's in tn_block. */
+INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, int j0, float *blk,
+                     const int nv) {
+    const size_t bw = (size_t)4 * nv;
+    for (int i = 0; i < sb->k; i++)
+        if (sb->col_count[i]) memcpy(blk + i * bw, w + (size_t)i * n + j0, bw * sizeof(float));
+    for (int r = 0; r < sb->B; r++) {
+        const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
+        const float *rv = sb->row_val + (size_t)r * sb->k;
+        v128_t acc[7];
+        for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
+        for (int e = 0; e < sb->row_count[r]; e++) {
+            const float *wi = blk + ri[e] * bw;
+            const v128_t s = wasm_f32x4_splat(rv[e]);
+            for (int v = 0; v < nv; v++) acc[v] = madd(acc[v], s, wasm_v128_load(wi + 4 * v));
+        }
+        float *yr = y + (size_t)r * n + j0;
+        for (int v = 0; v < nv; v++) wasm_v128_store(yr + 4 * v, acc[v]);
+    }
+}
+
+/* Weight gradient over columns [j0, j0 + 4nv): dY's block copied contiguous, then each pixel's
+ * row of the block summed in registers over its samples and stored once. */
 INLINE void tn_block(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, float *blk,
                      const int nv) {
     const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
     for (int r = 0; r < sb->B; r++)
         memcpy(blk + r * bw, dy + (size_t)r * n + j0, bw * sizeof(float));
     for (int i = 0; i < sb->k; i++) {
-        v128_t acc[8];
+        v128_t acc[7];
         for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
-        const uint32_t *smp = sb->sample + (size_t)i * cap;
-        const float *val = sb->value + (size_t)i * cap;
-        for (int e = 0; e < sb->count[i]; e++) {
+        const uint32_t *smp = sb->col_sample + (size_t)i * cap;
+        const float *val = sb->col_val + (size_t)i * cap;
+        for (int e = 0; e < sb->col_count[i]; e++) {
             const float *br = blk + smp[e] * bw;
             const v128_t s = wasm_f32x4_splat(val[e]);
-            for (int v = 0; v < nv; v++)
-                acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(s, wasm_v128_load(br + 4 * v)));
+            for (int v = 0; v < nv; v++) acc[v] = madd(acc[v], s, wasm_v128_load(br + 4 * v));
         }
         float *di = dw + (size_t)i * n + j0;
         for (int v = 0; v < nv; v++) wasm_v128_store(di + 4 * v, acc[v]);
     }
 }
 
-/* The columns past the last multiple of 4, in the scalar order. */
-static void nn_tail(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1) {
-    const size_t cap = (size_t)sb->cap_b;
-    for (int r = 0; r < sb->B; r++)
-        for (int j = j0; j < j1; j++) y[(size_t)r * n + j] = 0.0f;
-    for (int i = 0; i < sb->k; i++)
-        for (int e = 0; e < sb->count[i]; e++) {
-            const float x = sb->value[(size_t)i * cap + e];
-            float *yr = y + (size_t)sb->sample[(size_t)i * cap + e] * n;
-            for (int j = j0; j < j1; j++) yr[j] += x * w[(size_t)i * n + j];
-        }
-}
-
-static void tn_tail(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1) {
-    const size_t cap = (size_t)sb->cap_b;
-    for (int i = 0; i < sb->k; i++)
-        for (int j = j0; j < j1; j++) {
-            float s = 0.0f;
-            for (int e = 0; e < sb->count[i]; e++)
-                s += sb->value[(size_t)i * cap + e] *
-                     dy[(size_t)sb->sample[(size_t)i * cap + e] * n + j];
-            dw[(size_t)i * n + j] = s;
-        }
-}
-
 void sparse_mm_nn_simd(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
                        float *scratch) {
     int j = j0;
-    for (; j + 32 <= j1; j += 32) nn_block(y, sb, w, n, j, scratch, 8);
+    for (; j + SPARSE_BLOCK <= j1; j += SPARSE_BLOCK) nn_block(y, sb, w, n, j, scratch, 7);
+    for (; j + 8 <= j1; j += 8) nn_block(y, sb, w, n, j, scratch, 2);
     for (; j + 4 <= j1; j += 4) nn_block(y, sb, w, n, j, scratch, 1);
-    if (j < j1) nn_tail(y, sb, w, n, j, j1);
+    if (j < j1) sparse_mm_nn_scalar(y, sb, w, n, j, j1, scratch);
 }
 
 void sparse_mm_tn_simd(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
                        float *scratch) {
     int j = j0;
-    for (; j + 32 <= j1; j += 32) tn_block(dw, sb, dy, n, j, scratch, 8);
+    for (; j + SPARSE_BLOCK <= j1; j += SPARSE_BLOCK) tn_block(dw, sb, dy, n, j, scratch, 7);
+    for (; j + 8 <= j1; j += 8) tn_block(dw, sb, dy, n, j, scratch, 2);
     for (; j + 4 <= j1; j += 4) tn_block(dw, sb, dy, n, j, scratch, 1);
-    if (j < j1) tn_tail(dw, sb, dy, n, j, j1);
+    if (j < j1) sparse_mm_tn_scalar(dw, sb, dy, n, j, j1, scratch);
 }
 #endif

@@ -7,31 +7,35 @@
 
 #include <stdint.h>
 
-/* A batch of B samples of k pixels listed by pixel: pixel i's non-zeros are the `count[i]`
- * entries at sample/value[i * cap_b ...], samples in increasing order. */
+/* A batch of B samples of k pixels, listed twice, both in increasing order:
+ *   by sample: sample r's non-zero pixels are row_idx/row_val[r * k ...], row_count[r] of them;
+ *   by pixel:  pixel i's samples are col_sample/col_val[i * cap_b ...], col_count[i] of them. */
 typedef struct sparse_batch {
     int B, k, nnz, cap_b; /* cap_b: the batch size the arrays were sized for */
-    int *count;           /* k */
-    uint32_t *sample;     /* k * cap_b */
-    float *value;         /* k * cap_b */
-    float *block;         /* threads * cap_b * 32: each thread's block of a product */
+    int *row_count;       /* cap_b */
+    uint16_t *row_idx;    /* cap_b * k */
+    float *row_val;
+    int *col_count;       /* k */
+    uint32_t *col_sample; /* k * cap_b */
+    float *col_val;
 } sparse_batch;
 
-/* Arrays for batches of up to max_b samples of k pixels, products on up to `threads` threads;
- * NN_OK or NN_ERR_NOMEM. */
-int sparse_batch_alloc(sparse_batch *sb, int max_b, int k, int threads);
+/* Arrays for batches of up to max_b samples of k <= 65536 pixels; NN_OK, NN_ERR_ARG or
+ * NN_ERR_NOMEM. */
+int sparse_batch_alloc(sparse_batch *sb, int max_b, int k);
 void sparse_batch_release(sparse_batch *sb);
-/* Lists pixels [i0, i1) of the samples idx[0..B) of pixels (count x k IDX bytes), scaled by
- * scale[]; returns how many are non-zero. Disjoint ranges may be built at once by several
- * threads; the caller then sets sb->B and sb->nnz. */
+/* Lists samples [r0, r1) by sample and pixels [i0, i1) by pixel, from the samples idx[0..B) of
+ * pixels (count x k IDX bytes) scaled by scale[]; returns the non-zeros among those pixels.
+ * Several threads may build disjoint ranges at once; the caller then sets sb->B and sb->nnz. */
 int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
-                       const float *scale, int i0, int i1);
+                       const float *scale, int r0, int r1, int i0, int i1);
 
-/* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb. scratch: B x 32 floats,
- * the calling thread's own (sb->block + t * cap_b * 32). j0 is a multiple of 4. */
+/* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb's rows. scratch:
+ * SPARSE_SCRATCH(B, k) floats of the calling thread's own. */
 void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
                          float *scratch);
-/* Columns [j0, j1) of dw (k x n) = X^T . dy (B x n); rows of pixels without ink are zero. */
+/* Columns [j0, j1) of dw (k x n) = X^T . dy (B x n), X given by sb's columns; rows of pixels
+ * without ink are zero. scratch as above. */
 void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
                          float *scratch);
 
@@ -46,5 +50,13 @@ void sparse_mm_tn_simd(float *dw, const sparse_batch *sb, const float *dy, int n
 #define sparse_mm_nn sparse_mm_nn_scalar
 #define sparse_mm_tn sparse_mm_tn_scalar
 #endif
+
+/* Output columns per pass of the SIMD kernels: 7 f32x4 accumulators. With 8, LLVM hoists the 8
+ * loads of a step above the arithmetic and V8, which allocates 16 vector registers, spills an
+ * accumulator to the stack: a store and a reload on every step's critical path (measured: the
+ * weight gradient 1.6 times slower). */
+#define SPARSE_BLOCK 28
+/* Floats of scratch a thread needs: a block of W's rows (k x 28) or of dY's (B x 28). */
+#define SPARSE_SCRATCH(B, k) ((size_t)((int)(B) > (int)(k) ? (int)(B) : (int)(k)) * SPARSE_BLOCK)
 
 #endif

@@ -69,6 +69,7 @@ void nn_trainer_free(nn_trainer *tr) {
     free(tr->batch_labels);
     free(tr->loss_rows);
     sparse_batch_release(&tr->sb);
+    free(tr->sparse_scratch);
     free(tr);
 }
 
@@ -114,7 +115,9 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     tr->loss_rows = malloc(bs * sizeof(double));
     tr->threads = o.threads < team_size() ? o.threads : team_size();
     if (ok && o.sparse != NN_SPARSE_OFF)
-        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0], tr->threads) == NN_OK;
+        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0]) == NN_OK &&
+             (tr->sparse_scratch = malloc((size_t)tr->threads * SPARSE_SCRATCH(bs, net->sizes[0]) *
+                                          sizeof(float)));
     if (!ok || !tr->batch_labels || !tr->loss_rows) {
         nn_trainer_free(tr);
         return NN_ERR_NOMEM;
@@ -139,15 +142,17 @@ typedef struct step {
     int t; /* Adam's step */
 } step;
 
-/* Blocks of whole 32-column passes of the sparse kernels, when the layer is wide enough. */
-static int col_align(int n) { return n >= 64 ? 32 : 4; }
+/* Whole passes of the sparse kernels (SPARSE_BLOCK columns), when the layer is wide enough. */
+static int col_align(int n) { return n >= 2 * SPARSE_BLOCK ? SPARSE_BLOCK : 4; }
 
 static void phase_build(void *p, int t, int nt) {
     step *s = p;
     nn_trainer *tr = s->tr;
-    int in = tr->net->sizes[0], i0, i1;
+    int in = tr->net->sizes[0], i0, i1, r0, r1;
     team_range(in, t, nt, 16, &i0, &i1);
-    s->nnz[t] = sparse_batch_build(&tr->sb, tr->ds->pixels, s->idx, s->nb, in, nn_u8_scale, i0, i1);
+    team_range(s->nb, t, nt, 1, &r0, &r1);
+    s->nnz[t] = sparse_batch_build(&tr->sb, tr->ds->pixels, s->idx, s->nb, in, nn_u8_scale, r0, r1,
+                                   i0, i1);
 }
 
 static void phase_gather(void *p, int t, int nt) {
@@ -175,7 +180,7 @@ static void phase_forward(void *p, int t, int nt) {
         int j0, j1;
         team_range(out, t, nt, col_align(out), &j0, &j1);
         sparse_mm_nn(tr->act[1], &tr->sb, net->w[0], out, j0, j1,
-                     tr->sb.block + (size_t)t * tr->sb.cap_b * 32);
+                     tr->sparse_scratch + (size_t)t * SPARSE_SCRATCH(tr->sb.cap_b, in));
         bias_activation(tr->act[1], net->b[0], s->nb, out, j0, j1, act);
         return;
     }
@@ -196,7 +201,8 @@ static void phase_backward(void *p, int t, int nt) {
     team_range(out, t, nt, col_align(out), &j0, &j1);
     bias_backward(gb, s->d, nb, out, j0, j1);
     if (l == 0 && s->sparse) {
-        sparse_mm_tn(gw, &tr->sb, s->d, out, j0, j1, tr->sb.block + (size_t)t * tr->sb.cap_b * 32);
+        sparse_mm_tn(gw, &tr->sb, s->d, out, j0, j1,
+                     tr->sparse_scratch + (size_t)t * SPARSE_SCRATCH(tr->sb.cap_b, in));
         return;
     }
     int i0, i1;

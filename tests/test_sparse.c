@@ -29,37 +29,39 @@ static void compare(int count, int B, int k, int n, int density_pct, nn_rng *rng
     for (size_t i = 0; i < (size_t)k * n; i++) w[i] = nn_rng_uniform(rng) - 0.5f;
     for (size_t i = 0; i < (size_t)B * n; i++) dy[i] = nn_rng_uniform(rng) - 0.5f;
     sparse_batch sb;
-    CHECK_STATUS(sparse_batch_alloc(&sb, B, k, 1), NN_OK);
-    /* built in three pixel ranges, as three threads would */
-    sb.nnz = sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, 0, k / 3) +
-             sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, k / 3, k / 2) +
-             sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, k / 2, k);
+    CHECK_STATUS(sparse_batch_alloc(&sb, B, k), NN_OK);
+    float *scratch = malloc(SPARSE_SCRATCH(B, k) * sizeof(float));
+    /* built in three ranges of samples and of pixels, as three threads would */
+    sb.nnz = sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, 0, B / 3, 0, k / 3) +
+             sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, B / 3, B / 2, k / 3, k / 2) +
+             sparse_batch_build(&sb, pixels, idx, B, k, nn_u8_scale, B / 2, B, k / 2, k);
     sb.B = B;
     int nnz = 0;
     for (size_t i = 0; i < (size_t)B * k; i++) nnz += x[i] != 0.0f;
     CHECK(sb.nnz == nnz);
     mm_nn(y1, x, w, B, k, n);
-    sparse_mm_nn(y2, &sb, w, n, 0, n, sb.block);
-    sparse_mm_nn_scalar(y3, &sb, w, n, 0, n, sb.block);
+    sparse_mm_nn(y2, &sb, w, n, 0, n, scratch);
+    sparse_mm_nn_scalar(y3, &sb, w, n, 0, n, scratch);
     CHECK(memcmp(y1, y2, (size_t)B * n * sizeof(float)) == 0);
     CHECK(memcmp(y1, y3, (size_t)B * n * sizeof(float)) == 0);
     mm_tn(g1, x, k, dy, k, B, n);
     memset(g2, 0xff, (size_t)k * n * sizeof(float)); /* every row written, absent pixels too */
-    sparse_mm_tn(g2, &sb, dy, n, 0, n, sb.block);
-    sparse_mm_tn_scalar(g3, &sb, dy, n, 0, n, sb.block);
+    sparse_mm_tn(g2, &sb, dy, n, 0, n, scratch);
+    sparse_mm_tn_scalar(g3, &sb, dy, n, 0, n, scratch);
     CHECK(memcmp(g1, g2, (size_t)k * n * sizeof(float)) == 0);
     CHECK(memcmp(g1, g3, (size_t)k * n * sizeof(float)) == 0);
     /* in two column ranges, as two threads would (the first a multiple of 4) */
     int half = n / 8 * 4;
     memset(y2, 0xff, (size_t)B * n * sizeof(float));
-    sparse_mm_nn(y2, &sb, w, n, 0, half, sb.block);
-    sparse_mm_nn(y2, &sb, w, n, half, n, sb.block);
+    sparse_mm_nn(y2, &sb, w, n, 0, half, scratch);
+    sparse_mm_nn(y2, &sb, w, n, half, n, scratch);
     CHECK(memcmp(y1, y2, (size_t)B * n * sizeof(float)) == 0);
     memset(g2, 0xff, (size_t)k * n * sizeof(float));
-    sparse_mm_tn(g2, &sb, dy, n, 0, half, sb.block);
-    sparse_mm_tn(g2, &sb, dy, n, half, n, sb.block);
+    sparse_mm_tn(g2, &sb, dy, n, 0, half, scratch);
+    sparse_mm_tn(g2, &sb, dy, n, half, n, scratch);
     CHECK(memcmp(g1, g2, (size_t)k * n * sizeof(float)) == 0);
     sparse_batch_release(&sb);
+    free(scratch);
     free(pixels), free(idx), free(x), free(w), free(dy), free(y1), free(y2), free(y3);
     free(g1), free(g2), free(g3);
 }
