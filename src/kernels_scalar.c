@@ -6,13 +6,14 @@
 
 #include <stddef.h>
 
-void mm_nn_scalar(float *c, const float *a, const float *b, int m, int k, int n) {
+void mm_nn_cols_scalar(float *c, const float *a, const float *b, int m, int k, int n, int j0,
+                       int j1) {
     for (int i = 0; i < m; i++) {
         float *ci = c + (size_t)i * n;
-        for (int j = 0; j < n; j++) ci[j] = 0.0f;
+        for (int j = j0; j < j1; j++) ci[j] = 0.0f;
         for (int p = 0; p < k; p++) {
             const float aip = a[(size_t)i * k + p], *bp = b + (size_t)p * n;
-            for (int j = 0; j < n; j++) ci[j] += aip * bp[j];
+            for (int j = j0; j < j1; j++) ci[j] += aip * bp[j];
         }
     }
 }

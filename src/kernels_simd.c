@@ -84,11 +84,11 @@ INLINE void rv_2x12(float *c, size_t ldc, const float *a, size_t ar, size_t ac, 
  * through a full tile on the stack: A's missing rows and B's missing columns are zeros there,
  * and only the valid part is copied out (and in, to continue a sum). */
 INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const float *b, int m,
-                          int k, int n, int acc, const int nr) {
+                          int k, int n, int j0, int j1, int acc, const int nr) {
     const int mr = nr == 8 ? 4 : 2;
     float bpanel[KC * 12], apanel[KC * 4], t[4 * 12];
-    for (int j = 0; j < n; j += nr) {
-        int cols = n - j < nr ? n - j : nr;
+    for (int j = j0; j < j1; j += nr) {
+        int cols = j1 - j < nr ? j1 - j : nr;
         for (int p = 0; p < k; p++) {
             const float *src = b + (size_t)p * n + j;
             float *d = bpanel + p * nr;
@@ -125,45 +125,48 @@ INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const 
 /* Outputs narrower than this take the 2 x 12 tile (10 classes fill 10 of its 12 columns). */
 #define NARROW 16
 
-/* C (m x n) = A B with A(i,p) = a[i*ar + p*ac], B row-major k x n, in k blocks of KC. */
+/* Columns [j0, j1) of C (m x n) = A B with A(i,p) = a[i*ar + p*ac], B row-major k x n, in k
+ * blocks of KC. */
 INLINE void gemm_rv(float *c, const float *a, size_t ar, size_t ac, const float *b, int m, int k,
-                    int n) {
+                    int n, int j0, int j1) {
     if (k == 0) {
-        memset(c, 0, (size_t)m * n * sizeof(float));
+        for (int i = 0; i < m; i++)
+            memset(c + (size_t)i * n + j0, 0, (size_t)(j1 - j0) * sizeof(float));
         return;
     }
     for (int p0 = 0; p0 < k; p0 += KC) {
         int kc = k - p0 < KC ? k - p0 : KC;
         const float *ak = a + (size_t)p0 * ac, *bk = b + (size_t)p0 * n;
-        if (n < NARROW) gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, p0 > 0, 12);
-        else gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, p0 > 0, 8);
+        if (n < NARROW) gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, j0, j1, p0 > 0, 12);
+        else gemm_rv_block(c, ak, ar, ac, bk, m, kc, n, j0, j1, p0 > 0, 8);
     }
 }
 
 /* A few rows (one image to classify): c's row accumulates b's rows in order, skipping the zeros
  * of a (0 * w adds exactly nothing), so that b is read once, in order, and only where the image
  * has ink; packing b into panels would cost more than the product. */
-static void nn_rows(float *c, const float *a, const float *b, int m, int k, int n) {
-    const int n4 = n & ~3;
+static void nn_rows(float *c, const float *a, const float *b, int m, int k, int n, int j0, int j1) {
+    const int j4 = j0 + ((j1 - j0) & ~3);
     for (int i = 0; i < m; i++) {
         float *ci = c + (size_t)i * n;
-        memset(ci, 0, (size_t)n * sizeof(float));
+        memset(ci + j0, 0, (size_t)(j1 - j0) * sizeof(float));
         for (int p = 0; p < k; p++) {
             const float x = a[(size_t)i * k + p];
             if (x == 0.0f) continue;
             const float *bp = b + (size_t)p * n;
             const v128_t s = wasm_f32x4_splat(x);
-            int j = 0;
-            for (; j < n4; j += 4)
+            int j = j0;
+            for (; j < j4; j += 4)
                 wasm_v128_store(ci + j, madd(wasm_v128_load(ci + j), s, wasm_v128_load(bp + j)));
-            for (; j < n; j++) ci[j] += x * bp[j];
+            for (; j < j1; j++) ci[j] += x * bp[j];
         }
     }
 }
 
-void mm_nn_simd(float *c, const float *a, const float *b, int m, int k, int n) {
-    if (m < 4) nn_rows(c, a, b, m, k, n);
-    else gemm_rv(c, a, (size_t)k, 1, b, m, k, n);
+void mm_nn_cols_simd(float *c, const float *a, const float *b, int m, int k, int n, int j0,
+                     int j1) {
+    if (m < 4) nn_rows(c, a, b, m, k, n, j0, j1);
+    else gemm_rv(c, a, (size_t)k, 1, b, m, k, n, j0, j1);
 }
 
 /* X^T.dY for a narrow dY (the last layer's 10 classes): c's columns are accumulated in a
@@ -196,7 +199,7 @@ static void tn_narrow(float *c, const float *a, int lda, const float *b, int m, 
 
 void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
     if (n < NARROW) tn_narrow(c, a, lda, b, m, k, n);
-    else gemm_rv(c, a, 1, (size_t)lda, b, m, k, n);
+    else gemm_rv(c, a, 1, (size_t)lda, b, m, k, n, 0, n);
 }
 
 /* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are

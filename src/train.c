@@ -184,6 +184,13 @@ static void phase_forward(void *p, int t, int nt) {
         bias_activation(tr->act[1], net->b[0], s->nb, out, j0, j1, act);
         return;
     }
+    if (out >= 64) { /* wide: columns, so that each thread packs only its own panels of W */
+        int j0, j1;
+        team_range(out, t, nt, 8, &j0, &j1);
+        mm_nn_cols(tr->act[l + 1], tr->act[l], net->w[l], s->nb, in, out, j0, j1);
+        bias_activation(tr->act[l + 1], net->b[l], s->nb, out, j0, j1, act);
+        return;
+    }
     int r0, r1;
     team_range(s->nb, t, nt, 4, &r0, &r1);
     float *y = tr->act[l + 1] + (size_t)r0 * out;

@@ -82,6 +82,32 @@ static void check_tn_rows(int m, int k, int n, int i0, int rows, nn_rng *rng) {
     free(a), free(b), free(full), free(part);
 }
 
+/* Column blocks computed alone equal those columns of the whole product (a thread's share). */
+static void check_nn_cols(int m, int k, int n, int j0, int j1, nn_rng *rng) {
+    float *a = malloc((size_t)m * k * sizeof(float)), *b = malloc((size_t)k * n * sizeof(float));
+    float *full = malloc((size_t)m * n * sizeof(float)),
+          *part = malloc((size_t)m * n * sizeof(float));
+    fill(a, (size_t)m * k, rng, 1);
+    fill(b, (size_t)k * n, rng, 0);
+    mm_nn(full, a, b, m, k, n);
+    for (int pass = 0; pass < 2; pass++) {
+        memset(part, 0xff, (size_t)m * n * sizeof(float));
+        if (pass) mm_nn_cols_scalar(part, a, b, m, k, n, j0, j1);
+        else mm_nn_cols(part, a, b, m, k, n, j0, j1);
+        int same = 1, untouched = 1;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                uint32_t u;
+                memcpy(&u, &part[(size_t)i * n + j], 4);
+                if (j >= j0 && j < j1) same &= part[(size_t)i * n + j] == full[(size_t)i * n + j];
+                else untouched &= u == 0xffffffffu;
+            }
+        CHECK(same);
+        CHECK(untouched);
+    }
+    free(a), free(b), free(full), free(part);
+}
+
 int main(void) {
     nn_rng rng;
     nn_rng_seed(&rng, 42, 1);
@@ -109,6 +135,10 @@ int main(void) {
     check_kernel("mm_tn", 't', tn_scalar, tn_fast, 21, 1100, 37, &rng);
     check_kernel("mm_tn", 't', tn_scalar, tn_fast, 16, 1100, 10, &rng);
     check_tn_rows(784, 128, 512, 392, 392, &rng);
+    check_nn_cols(128, 784, 512, 256, 512, &rng);
+    check_nn_cols(37, 19, 45, 8, 29, &rng);
+    check_nn_cols(2, 19, 45, 4, 45, &rng); /* the few-rows path */
+    check_nn_cols(37, 600, 10, 3, 7, &rng);
     check_tn_rows(37, 19, 10, 5, 13, &rng);
     check_tn_rows(37, 19, 21, 36, 1, &rng);
     fprintf(stderr, "kernels under test: %s\n", NN_KERNELS_SIMD ? "wasm SIMD vs scalar" : "scalar");
