@@ -129,13 +129,18 @@ INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
     return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
 }
 
+/* nv vectors from src to dst: a block row is 16 to 112 bytes, too short for memcpy's call. */
+INLINE void copy_block(float *dst, const float *src, const int nv) {
+    for (int v = 0; v < nv; v++) wasm_v128_store(dst + 4 * v, wasm_v128_load(src + 4 * v));
+}
+
 /* Forward over columns [j0, j0 + 4nv) for every sample: the block of W's rows that some sample
  * uses is first copied contiguous (k x 4nv floats), for the same reason as dY's in tn_block. */
 INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, int j0, float *blk,
                      const int nv) {
     const size_t bw = (size_t)4 * nv;
     for (int i = 0; i < sb->k; i++)
-        if (sb->col_count[i]) memcpy(blk + i * bw, w + (size_t)i * n + j0, bw * sizeof(float));
+        if (sb->col_count[i]) copy_block(blk + i * bw, w + (size_t)i * n + j0, nv);
     for (int r = 0; r < sb->B; r++) {
         const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
         const float *rv = sb->row_val + (size_t)r * sb->k;
@@ -156,8 +161,7 @@ INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, in
 INLINE void tn_block(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, float *blk,
                      const int nv) {
     const size_t cap = (size_t)sb->cap_b, bw = (size_t)4 * nv;
-    for (int r = 0; r < sb->B; r++)
-        memcpy(blk + r * bw, dy + (size_t)r * n + j0, bw * sizeof(float));
+    for (int r = 0; r < sb->B; r++) copy_block(blk + r * bw, dy + (size_t)r * n + j0, nv);
     for (int i = 0; i < sb->k; i++) {
         v128_t acc[7];
         for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
