@@ -10,7 +10,7 @@
 #if defined(__EMSCRIPTEN_PTHREADS__)
 #include <stdatomic.h>
 
-#define SPINS 20000 /* polls before sleeping: ~10-50 us, longer than a batch's serial gaps */
+#define SPINS (1 << 20) /* polls before sleeping (~1 ms): longer than any serial gap in a batch */
 
 static struct team {
     _Atomic unsigned gen; /* bumped for each job; helpers wait for it to change */
