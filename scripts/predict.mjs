@@ -5,6 +5,7 @@
 //   node scripts/predict.mjs --model FILE [--json] [--preview] IMAGE...
 // A line per image (file, digit, its probability, the ten probabilities); --json: one JSON object
 // per line. A bad image gets a one-line message and the others go on; exit status 1 if any failed.
+import { parseOrExit } from './lib/cli.mjs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
@@ -89,18 +90,7 @@ export async function classify(engine, net, file) {
 }
 
 async function main() {
-  let opts;
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (e) {
-    console.error(`predict.mjs: ${e.message}`);
-    console.error('run with --help for the options');
-    process.exit(2);
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return;
-  }
+  const opts = parseOrExit('predict.mjs', parseOptions, USAGE);
   let engine, net;
   try {
     const bytes = await readFile(opts.model);

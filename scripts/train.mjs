@@ -4,6 +4,7 @@
 //   node scripts/train.mjs [--epochs 5] [--batch-size 128] [--lr 0.001] [--optimizer rmsprop]
 //        [--hidden 512] [--seed 1] [--limit N] [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
+import { parseOrExit } from './lib/cli.mjs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
@@ -147,18 +148,7 @@ export async function train(opts, log = () => {}) {
 }
 
 async function main() {
-  let opts;
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (e) {
-    console.error(`train.mjs: ${e.message}`);
-    console.error('run with --help for the options');
-    process.exit(2);
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return;
-  }
+  const opts = parseOrExit('train.mjs', parseOptions, USAGE);
   try {
     const result = await train(opts, (line) => console.log(line));
     if (!opts.json) {
