@@ -199,6 +199,23 @@ static void optimisers(void) {
     /* first step: m = 0.05, v = 0.00025; lr_t = lr sqrt(0.001)/0.1; w -= lr_t m/(sqrt v + eps) ~ lr
      */
     CHECK_CLOSE(wa[0], 1.0 - 0.001 * sqrt(0.001) / 0.1 * 0.05 / (sqrt(0.00025) + 1e-7), 1e-6);
+    /* the SIMD twin (in the wasm build) gives the scalar bits, zero blocks and -0 included */
+    enum { N = 1031 };
+    static float w1[N], w2[N], g1[N], a1[N], a2[N];
+    nn_rng rng;
+    nn_rng_seed(&rng, 3, 3);
+    for (int i = 0; i < N; i++) {
+        w1[i] = w2[i] = nn_rng_uniform(&rng) - 0.5f;
+        a1[i] = a2[i] = (i / 8) % 3 ? nn_rng_uniform(&rng) * 1e-3f : 0.0f;
+        g1[i] = (i / 16) % 3 == 0 ? 0.0f : (nn_rng_uniform(&rng) - 0.5f) * 1e-2f;
+    }
+    g1[100] = -0.0f, w1[100] = w2[100] = -0.0f; /* w - lr (-0) / (...) is +0, not -0 */
+    for (int step = 0; step < 3; step++) {
+        rmsprop_update(w1, g1, a1, N, 0.001f, 0.9f, 1e-7f);
+        rmsprop_update_scalar(w2, g1, a2, N, 0.001f, 0.9f, 1e-7f);
+    }
+    CHECK(memcmp(w1, w2, sizeof w1) == 0 && memcmp(a1, a2, sizeof a1) == 0);
+    CHECK(w1[16] == w2[16] && w1[100] == 0.0f && !signbit(w1[100]));
     float wn[1] = {3e38f}, gn[1] = {-1.0f}, vn[1] = {0};
     CHECK(sgd_update(wn, gn, vn, 1, 1e38f, 0.0f) == 1); /* overflow to inf is reported */
 }
