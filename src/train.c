@@ -153,6 +153,7 @@ static void phase_build(void *p, int t, int nt) {
     team_range(s->nb, t, nt, 1, &r0, &r1);
     s->nnz[t] = sparse_batch_build(&tr->sb, tr->ds->pixels, s->idx, s->nb, in, nn_u8_scale, r0, r1,
                                    i0, i1);
+    for (int r = r0; r < r1; r++) tr->batch_labels[r] = tr->ds->labels[s->idx[r]];
 }
 
 static void phase_gather(void *p, int t, int nt) {
@@ -161,11 +162,9 @@ static void phase_gather(void *p, int t, int nt) {
     int in = tr->net->sizes[0], r0, r1;
     team_range(s->nb, t, nt, 1, &r0, &r1);
     for (int r = r0; r < r1; r++) {
-        if (!s->sparse) {
-            const uint8_t *src = tr->ds->pixels + (size_t)s->idx[r] * in;
-            float *dst = tr->act[0] + (size_t)r * in;
-            for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
-        }
+        const uint8_t *src = tr->ds->pixels + (size_t)s->idx[r] * in;
+        float *dst = tr->act[0] + (size_t)r * in;
+        for (int i = 0; i < in; i++) dst[i] = nn_u8_scale[src[i]];
         tr->batch_labels[r] = tr->ds->labels[s->idx[r]];
     }
 }
@@ -265,7 +264,7 @@ static double step_gradients(step *s, int *correct) {
                     nnz <= NN_SPARSE_MAX_DENSITY * (double)s->nb * in;
     }
     tr->last_sparse = s->sparse;
-    team_run(nt, phase_gather, s);
+    if (!s->sparse) team_run(nt, phase_gather, s); /* the sparse build took the labels already */
     double t1 = lap(tr, 0, t0);
     for (s->layer = 0; s->layer < L; s->layer++) {
         team_run(nt, phase_forward, s);
