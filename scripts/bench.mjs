@@ -83,6 +83,13 @@ section('(a) f32x4 peak and (b) matrix kernels at the training shapes, in this e
 async function epoch(engine, sets, { sparse, threads, batches }) {
   const net = engine.createNetwork({ seed: 1 });
   const trainer = engine.createTrainer(net, sets.train, { seed: 1, sparse, threads });
+  // V8 compiles wasm lazily and tiers up the hot functions: a few untimed batches first (of a
+  // throwaway trainer, so that the timed one still trains a whole epoch)
+  const warm = engine.createNetwork({ seed: 2 });
+  const warmTrainer = engine.createTrainer(warm, sets.train, { seed: 2, sparse, threads });
+  warmTrainer.train(8);
+  warmTrainer.free();
+  warm.free();
   const t0 = performance.now();
   let done = 0;
   let p;
