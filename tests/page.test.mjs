@@ -300,6 +300,22 @@ describe('page', { skip }, () => {
         });
     });
 
+    test('a reload during training restores the model saved at the last finished epoch', async (t) => {
+        await withPage(t, {}, async (page) => {
+            await gotoReady(page, srv.url);
+            // a full epoch per save, and enough epochs that the reload lands in the middle
+            await startTraining(page, { epochs: 50, limit: 12000 });
+            await waitText(page, 'epoch-log', /Epoch 2\/50/, 120000);
+            await page.reload();
+            await waitState(page, 'ready');
+            const info = await byTestId(page, 'model-info').textContent();
+            const epochs = Number(/trained (\d+) epoch/.exec(info)?.[1]);
+            assert.ok(epochs >= 2 && epochs < 50, `restored: ${info}`);
+            await drawStrokes(page, DIGIT_STROKES[1]);
+            assert.equal(await settledPrediction(page), '1');
+        });
+    });
+
     test('a worker that dies is replaced, and the saved model restored into the new one', async (t) => {
         await withPage(
             t,

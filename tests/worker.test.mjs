@@ -235,6 +235,30 @@ describe('training', () => {
         assert.ok(saved.params().every((w) => Number.isFinite(w)));
     });
 
+    test('a save that fails leaves the previous saved model whole, and the trained model in use', async () => {
+        const store = memoryStore();
+        const d = harness({ store });
+        await d.request('loadData', { baseUrl: BASE });
+        const first = await d.send('train', { settings: SMALL });
+        assert.equal(first.type, 'done');
+        const before = store.record.model;
+        // the next save is interrupted: the store throws in the middle of it (an IndexedDB
+        // transaction that aborts commits nothing, so the old record is what a reload finds)
+        store.save = async () => {
+            throw new Error('the transaction was aborted');
+        };
+        const second = await d.send('train', { settings: { ...SMALL, seed: 2 } });
+        assert.equal(second.type, 'done', JSON.stringify(second.error));
+        assert.equal(second.result.saved, false);
+        assert.match(second.result.saveError, /aborted/);
+        assert.deepEqual(store.record.model, before, 'the previous model is still the saved one');
+        const nn = await loadNN(WASM);
+        assert.ok(nn.loadModel(store.record.model).params().every(Number.isFinite), 'and it loads');
+        const { image } = await testDigitImage(0);
+        const r = await d.request('predict', { image }); // the newly trained model answers
+        assert.equal(r.probabilities.length, 10);
+    });
+
     test('predict returns 10 probabilities and the 28x28 input; an empty image says "no digit"', async () => {
         const { image, label } = await testDigitImage(0);
         const r = await h.request('predict', { image });
