@@ -1,15 +1,14 @@
 /* kernels_simd.c: wasm_simd128 twins of kernels_scalar.c. Each output element is still summed over
  * k in increasing order from +0 (a multiply, then an add: this LLVM has no relaxed-SIMD FMA), so
  * the results equal the scalar ones bit for bit; the tests compare them exactly.
- * Register-blocked micro-kernels (V8 allocates 16 xmm registers: more live vectors spill, measured):
- *   rv 4x8 and 2x12: vectors along C's rows, each A element splat; X.W and X^T.dY, the 2x12 for
- *       the 10 classes;
- *   cv 8x4: vectors along C's columns (A's rows loaded as vectors, B splat), stored through 4x4
- *       in-register transposes: dY.W^T, without a transposed copy of W;
- *   and two shapes that tiles serve badly: one image (a row of A: W read once, zeros skipped) and
- *       X^T.dY for 10 classes (rank-1 updates in a transposed block).
- * B is packed into contiguous panels on the stack (GotoBLAS' idea at the scale of one layer): W's
- * rows are 2 KiB apart for 512 units, which puts a column of them in the same few cache sets. */
+ * Register-blocked micro-kernels (V8 allocates 16 xmm registers: more live vectors spill,
+ * measured): rv 4x8 and 2x12: vectors along C's rows, each A element splat; X.W and X^T.dY, the
+ * 2x12 for the 10 classes; cv 8x4: vectors along C's columns (A's rows loaded as vectors, B splat),
+ * stored through 4x4 in-register transposes: dY.W^T, without a transposed copy of W; and two shapes
+ * that tiles serve badly: one image (a row of A: W read once, zeros skipped) and X^T.dY for 10
+ * classes (rank-1 updates in a transposed block). B is packed into contiguous panels on the stack
+ * (GotoBLAS' idea at the scale of one layer): W's rows are 2 KiB apart for 512 units, which puts a
+ * column of them in the same few cache sets. */
 #ifdef __wasm_simd128__
 #include "kernels.h"
 
