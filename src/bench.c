@@ -36,6 +36,25 @@ float nn_bench_peak(int iters) {
 #endif
 int nn_bench_peak_flops_per_iter(void) { return 8 * CHAINS; }
 
+/* The 4x8 register tile of X.W and X^T.dY alone, iters times over k = TILE_K with its operands in
+ * L1 (A 4 x TILE_K read in place, B a packed TILE_K x 8 panel): what a 16-register tile reaches
+ * in this engine with no cache miss, no packing and no edge; 0 without SIMD. */
+#define TILE_K 256
+float nn_bench_tile(int iters) {
+#ifdef __wasm_simd128__
+    static float a[4 * TILE_K], b[TILE_K * 8], c[4 * 8];
+    for (int i = 0; i < 4 * TILE_K; i++) a[i] = (float)(i % 7) * 0.125f;
+    for (int i = 0; i < TILE_K * 8; i++) b[i] = (float)(i % 5) * 0.25f - 0.5f;
+    float s = 0.0f;
+    for (int it = 0; it < iters; it++) mm_tile_4x8_simd(c, a, TILE_K, b, TILE_K), s += c[it & 31];
+    return s;
+#else
+    (void)iters;
+    return 0.0f;
+#endif
+}
+int nn_bench_tile_flops_per_iter(void) { return 2 * 4 * 8 * TILE_K; }
+
 /* Runs product `which` (0: X.W as mm_nn, 1: dY.W^T as mm_nt, 2: X^T.dY as mm_tn; +3: the scalar
  * twin) reps times at m x k x n. The operands are allocated and filled when the shape changes and
  * kept for the next call, so a call with reps 0 prepares a shape and timed calls only multiply.

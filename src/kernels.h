@@ -19,6 +19,7 @@ void mm_tn_scalar(float *c, const float *a, int lda, const float *b, int m, int 
 void mm_nn_cols_simd(float *c, const float *a, const float *b, int m, int k, int n, int j0, int j1);
 void mm_nt_simd(float *c, const float *a, const float *b, int m, int k, int n);
 void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n);
+void mm_tile_4x8_simd(float *c, const float *a, int ar, const float *b, int k);
 #define mm_nn_cols mm_nn_cols_simd
 #define mm_nn mm_nn_simd
 #define mm_nt mm_nt_simd

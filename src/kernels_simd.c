@@ -123,6 +123,12 @@ INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const 
     }
 }
 
+/* The 4x8 tile alone, for `npm run bench` (the ceiling of the products built from it): C[4 x 8]
+ * = A B over k, A's 4 rows ar apart read in place, b a packed 8-column panel. */
+void mm_tile_4x8_simd(float *c, const float *a, int ar, const float *b, int k) {
+    rv_4x8(c, 8, a, (size_t)ar, 1, b, k, 0);
+}
+
 /* Outputs narrower than this take the 2 x 12 tile (10 classes fill 10 of its 12 columns). */
 #define NARROW 16
 

@@ -241,6 +241,10 @@ void nn_threads_stop(void);
 /* iters rounds of independent f32x4 multiply-adds: nn_bench_peak_flops_per_iter() flops each. */
 float nn_bench_peak(int iters);
 int nn_bench_peak_flops_per_iter(void);
+/* iters products of the 4x8 register tile alone, operands in L1: nn_bench_tile_flops_per_iter()
+ * flops each (0 in a build without SIMD). */
+float nn_bench_tile(int iters);
+int nn_bench_tile_flops_per_iter(void);
 /* Product `which` (0 X.W, 1 dY.W^T, 2 X^T.dY; 3-5 their scalar twins) reps times at m x k x n. */
 int nn_bench_kernel(int which, int m, int k, int n, int reps);
 
