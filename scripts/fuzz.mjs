@@ -8,6 +8,8 @@
  *   --max-len t=N,...   libFuzzer's -max_len per target (defaults below)
  *   --timeout S         seconds one input may take before it counts as a hang (default 30)
  *   --keep              keep the scratch directory (the grown corpus) even when all pass
+ *   --corpus DIR        grow DIR/<target>/ instead of a scratch copy: seeded from the seed corpus
+ *                       when missing, kept between runs, so that a long campaign can stop and resume
  *   --embed             only rewrite tests/fuzz/regress_inputs.h from tests/fuzz/corpus/<target>/ and
  *                       tests/regress/<target>/ (what tests/test_fuzz_regress.c replays), then exit
  * One libFuzzer process at a time, in-process (no -jobs/-workers), at nice 10: the machine is shared. */
@@ -26,7 +28,7 @@ const HEADER = path.join(ROOT, 'tests', 'fuzz', 'regress_inputs.h');
  * hundred weights, an image header and a 64x16 tile, every training option. */
 const MAX_LEN = { idx: 20000, model: 4096, preprocess: 1024, train: 128 };
 const USAGE =
-    'usage: node scripts/fuzz.mjs [SECONDS] [--runs N] [--targets a,b] [--max-len t=N,...] [--timeout S] [--keep]\n' +
+    'usage: node scripts/fuzz.mjs [SECONDS] [--runs N] [--targets a,b] [--max-len t=N,...] [--timeout S] [--keep] [--corpus DIR]\n' +
     '       node scripts/fuzz.mjs --embed';
 
 function parseArgs(argv) {
@@ -41,6 +43,10 @@ function parseArgs(argv) {
         else if (a === '--targets') o.targets = (argv[++i] ?? '').split(',').filter(Boolean);
         else if (a === '--timeout') o.timeout = num(a, argv[++i]);
         else if (a === '--keep') o.keep = true;
+        else if (a === '--corpus') {
+            o.corpus = argv[++i];
+            if (!o.corpus) throw new Error('--corpus needs a directory');
+        }
         else if (a === '--embed') o.embed = true;
         else if (a === '--max-len') {
             for (const kv of (argv[++i] ?? '').split(',').filter(Boolean)) {
@@ -147,8 +153,9 @@ function copyCorpus(target, dir) {
 
 /* Runs one target; its output goes to log, and what the summary needs is parsed from it. */
 function runTarget(target, o, scratch) {
-    const corpus = path.join(scratch, target);
-    const seeds = copyCorpus(target, corpus);
+    const corpus = path.join(o.corpus ? path.resolve(o.corpus) : scratch, target);
+    const grown = o.corpus && fs.existsSync(corpus) && fs.readdirSync(corpus).length > 0;
+    const seeds = grown ? fs.readdirSync(corpus).length : copyCorpus(target, corpus);
     const artifacts = path.join(scratch, 'artifacts');
     fs.mkdirSync(artifacts, { recursive: true });
     const log = path.join(scratch, `${target}.log`);
