@@ -40,7 +40,6 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 typedef struct cells {
     int w, h, c, gx, gy;
     int *col_cell; /* w: the cell column of each pixel column */
-    uint32_t *ih;  /* (gy+1) x (gx+1) x BINS: integral histogram over cells */
 } cells;
 
 typedef struct comp {
@@ -54,61 +53,61 @@ static int imax(int a, int b) { return a > b ? a : b; }
 static float maxf(float a, float b) { return a > b ? a : b; }
 static float minf(float a, float b) { return a < b ? a : b; }
 
-/* ---- integral histogram over a grid of cells: any window's percentile in O(BINS) ---- */
+/* ---- window percentiles over a grid of cells ---- */
 
-static nn_status cells_build(cells *g, const uint8_t *p, int w, int h) {
+static nn_status cells_init(cells *g, int w, int h) {
     int side = imax(w, h);
     g->w = w, g->h = h;
     g->c = (side + GRID - 1) / GRID;
     g->gx = (w + g->c - 1) / g->c, g->gy = (h + g->c - 1) / g->c;
-    size_t stride = (size_t)g->gx + 1;
-    g->col_cell = malloc((size_t)w * sizeof *g->col_cell);
-    g->ih = calloc(((size_t)g->gy + 1) * stride * BINS, sizeof *g->ih);
-    if (!g->col_cell || !g->ih) return NN_ERR_NOMEM;
+    if (!(g->col_cell = malloc((size_t)w * sizeof *g->col_cell))) return NN_ERR_NOMEM;
     for (int x = 0; x < w; x++) g->col_cell[x] = x / g->c;
-    for (int y = 0; y < h; y++) {
-        uint32_t *row = g->ih + ((size_t)(y / g->c) + 1) * stride * BINS + BINS;
-        const uint8_t *src = p + (size_t)y * w;
-        for (int x = 0; x < w; x++) row[(size_t)g->col_cell[x] * BINS + src[x]]++;
-    }
-    for (int j = 1; j <= g->gy; j++)
-        for (int i = 1; i <= g->gx; i++) {
-            uint32_t *a = g->ih + ((size_t)j * stride + i) * BINS;
-            const uint32_t *up = a - stride * BINS, *left = a - BINS, *diag = up - BINS;
-            for (int b = 0; b < BINS; b++) a[b] += up[b] + left[b] - diag[b];
-        }
     return NN_OK;
 }
 
-/* After the image is inverted (v -> 255 - v) its histograms are the old ones mirrored. */
-static void cells_mirror(cells *g) {
-    size_t n = ((size_t)g->gy + 1) * ((size_t)g->gx + 1);
-    for (size_t k = 0; k < n; k++) {
-        uint32_t *a = g->ih + k * BINS;
-        for (int b = 0; b < BINS / 2; b++) {
-            uint32_t t = a[b];
-            a[b] = a[BINS - 1 - b], a[BINS - 1 - b] = t;
-        }
+/* Adds (sign 1) or removes (-1) the pixels of cell row j to the cell columns' histograms. */
+static void cells_row(const cells *g, const uint8_t *p, int flip, int j, uint32_t *col, int sign) {
+    const int y1 = imin((j + 1) * g->c, g->h);
+    const uint8_t inv = flip ? 255 : 0;
+    for (int y = j * g->c; y < y1; y++) {
+        const uint8_t *src = p + (size_t)y * g->w;
+        for (int x = 0; x < g->w; x++) col[(size_t)g->col_cell[x] * BINS + (src[x] ^ inv)] += sign;
     }
 }
 
-/* The q-quantile of the pixels in the cells within r of cell (cx, cy), clipped to the grid. */
-static int cells_quantile(const cells *g, int cx, int cy, int r, double q) {
-    int i0 = imax(cx - r, 0), i1 = imin(cx + r + 1, g->gx);
-    int j0 = imax(cy - r, 0), j1 = imin(cy + r + 1, g->gy);
-    size_t stride = (size_t)g->gx + 1;
-    const uint32_t *a = g->ih + ((size_t)j1 * stride + i1) * BINS;
-    const uint32_t *b = g->ih + ((size_t)j0 * stride + i1) * BINS;
-    const uint32_t *c = g->ih + ((size_t)j1 * stride + i0) * BINS;
-    const uint32_t *d = g->ih + ((size_t)j0 * stride + i0) * BINS;
-    uint32_t hist[BINS];
-    uint64_t total = 0;
-    for (int k = 0; k < BINS; k++) hist[k] = a[k] - b[k] - c[k] + d[k], total += hist[k];
-    uint64_t need = (uint64_t)ceil(q * (double)total), cum = 0;
-    if (need < 1) need = 1;
-    for (int k = 0; k < BINS; k++)
-        if ((cum += hist[k]) >= need) return k;
-    return BINS - 1;
+/* Into out[j*gx + i], for every cell: the q-quantile of the pixels (of 255 - v if flip) in the
+ * cells within r of it, clipped to the grid, i.e. the first level at which the window's cumulative
+ * count reaches ceil(q * count). The cell columns' histograms over the window's rows slide down
+ * the grid and the window's histogram slides along each row: (gx + 1) x BINS counts of memory,
+ * O(pixels + cells x BINS) time. */
+static nn_status cells_quantiles(const cells *g, const uint8_t *p, int flip, int r, double q,
+                                 uint8_t *out) {
+    uint32_t *col = calloc((size_t)g->gx * BINS, sizeof *col), win[BINS];
+    if (!col) return NN_ERR_NOMEM;
+    int lo = 0, hi = 0; /* cell rows [lo, hi) are in col */
+    for (int j = 0; j < g->gy; j++) {
+        const int j0 = imax(j - r, 0), j1 = imin(j + r + 1, g->gy);
+        for (; hi < j1; hi++) cells_row(g, p, flip, hi, col, 1);
+        for (; lo < j0; lo++) cells_row(g, p, flip, lo, col, -1);
+        const int64_t rows = imin(j1 * g->c, g->h) - j0 * g->c;
+        memset(win, 0, sizeof win);
+        int a = 0, b = 0; /* cell columns [a, b) are in win */
+        for (int i = 0; i < g->gx; i++) {
+            const int i0 = imax(i - r, 0), i1 = imin(i + r + 1, g->gx);
+            for (; b < i1; b++)
+                for (int k = 0; k < BINS; k++) win[k] += col[(size_t)b * BINS + k];
+            for (; a < i0; a++)
+                for (int k = 0; k < BINS; k++) win[k] -= col[(size_t)a * BINS + k];
+            const uint64_t total = (uint64_t)rows * (uint64_t)(imin(i1 * g->c, g->w) - i0 * g->c);
+            uint64_t need = (uint64_t)ceil(q * (double)total), cum = 0;
+            if (need < 1) need = 1;
+            int k = 0;
+            while (k < BINS - 1 && (cum += win[k]) < need) k++;
+            out[j * g->gx + i] = (uint8_t)k;
+        }
+    }
+    free(col);
+    return NN_OK;
 }
 
 /* ---- polarity: which tail of the residual from the local median is heavy ---- */
@@ -130,12 +129,11 @@ static int median_mad(const uint32_t *h, int n, int *mad) {
     return m;
 }
 
+/* 1 if the image is light ink on a dark ground, 0 if not, or -1 without memory. */
 static int light_on_dark(const cells *g, const uint8_t *p) {
     uint8_t med[GRID * GRID];
     uint32_t hist[511] = {0};
-    for (int j = 0; j < g->gy; j++)
-        for (int i = 0; i < g->gx; i++)
-            med[j * g->gx + i] = (uint8_t)cells_quantile(g, i, j, POLARITY_RADIUS, 0.5);
+    if (cells_quantiles(g, p, 0, POLARITY_RADIUS, 0.5, med) != NN_OK) return -1;
     for (int y = 0; y < g->h; y++) {
         const uint8_t *m = med + (y / g->c) * g->gx, *src = p + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) hist[src[x] - m[g->col_cell[x]] + 255]++;
@@ -329,9 +327,9 @@ static nn_status field_build(field *f, const cells *g, const uint8_t *p, int fli
     f->step = calloc((size_t)gx * gy, 1);
     if (!f->bg || !f->row || !f->bgrow || !f->xi || !f->yi || !f->xf || !f->yf || !f->step)
         return NN_ERR_NOMEM;
-    for (int j = 0; j < gy; j++)
-        for (int i = 0; i < gx; i++)
-            f->bg[j * gx + i] = (float)cells_quantile(g, i, j, BG_RADIUS, BG_QUANTILE);
+    uint8_t q[GRID * GRID];
+    if (cells_quantiles(g, p, flip, BG_RADIUS, BG_QUANTILE, q) != NN_OK) return NN_ERR_NOMEM;
+    for (int k = 0; k < gx * gy; k++) f->bg[k] = (float)q[k];
     nn_status st = close_grid(f->bg, gx, gy, CLOSE_RADIUS);
     if (st != NN_OK) return st;
     fill_holes(f->bg, gx, gy);
@@ -762,10 +760,11 @@ static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_prep
     comp *cs = NULL;
     levels lv;
     rect box;
-    nn_status st = cells_build(&g, p, w, h);
+    nn_status st = cells_init(&g, w, h);
     if (st != NN_OK) goto done;
     int light = light_on_dark(&g, p);
-    if (light) cells_mirror(&g);
+    st = NN_ERR_NOMEM;
+    if (light < 0) goto done;
     if ((st = field_build(&f, &g, p, light)) != NN_OK) goto done;
     st = NN_ERR_NOMEM;
     if (!(rowbuf = malloc((size_t)w * sizeof *rowbuf)) ||
@@ -823,8 +822,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_prep
     info->com_x = (float)(ocx / om), info->com_y = (float)(ocy / om);
 done:
     field_free(&f);
-    free(g.col_cell), free(g.ih), free(rowbuf), free(ebuf), free(rs.r), free(mask), free(cs),
-        free(roi);
+    free(g.col_cell), free(rowbuf), free(ebuf), free(rs.r), free(mask), free(cs), free(roi);
     return st;
 }
 
