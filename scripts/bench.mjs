@@ -42,7 +42,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-
 const rows = [];
 const row = (...cells) => {
   rows.push(cells);
-  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 46 : 14)).join(''));
+  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 60 : 14)).join(''));
 };
 const section = (title) => console.log(`\n== ${title}`);
 
