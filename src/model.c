@@ -1,9 +1,12 @@
 /* model.c: the model file (layout in nn.h): little-endian whatever the host, a CRC-32 over all
  * that precedes it. Loading validates every field and value before it builds a new network, so a
- * bad file can never half-replace the one the caller has. */
+ * bad file can never half-replace the one the caller has, and a loaded model cannot overflow a
+ * prediction. */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MODEL_MAGIC "NNMF"
@@ -64,6 +67,36 @@ nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *wri
     return NN_OK;
 }
 
+/* NN_OK when no input in [0, 1] can make a prediction overflow float: for every unit, |b| plus
+ * the sum of |w| times the largest magnitude its input can take (1 for the pixels and after a
+ * sigmoid or tanh, the previous unit's own bound after relu or linear) stays below FLT_MAX / 4.
+ * Every partial sum of a unit, in any order, is bounded by its bound, and the softmax subtracts
+ * two logits: nothing reaches FLT_MAX. Trained networks sit many orders of magnitude below. */
+static nn_status model_bounded(const nn_net *net) {
+    double *mem = malloc(2 * (size_t)net->max_width * sizeof *mem);
+    if (!mem) return NN_ERR_NOMEM;
+    double *in = mem, *out = mem + net->max_width;
+    for (int i = 0; i < net->sizes[0]; i++) in[i] = 1.0;
+    nn_status st = NN_OK;
+    for (int l = 0; l < net->n_layers && st == NN_OK; l++) {
+        int n_in = net->sizes[l], n_out = net->sizes[l + 1];
+        for (int j = 0; j < n_out; j++) out[j] = fabs((double)net->b[l][j]);
+        for (int i = 0; i < n_in; i++) {
+            const float *w = net->w[l] + (size_t)i * n_out;
+            for (int j = 0; j < n_out; j++) out[j] += in[i] * fabs((double)w[j]);
+        }
+        int squashed = net->acts[l] == NN_ACT_SIGMOID || net->acts[l] == NN_ACT_TANH;
+        for (int j = 0; j < n_out; j++) {
+            if (!(out[j] < FLT_MAX / 4)) st = NN_ERR_MODEL_VALUES;
+            if (squashed) out[j] = 1.0;
+        }
+        double *t = in;
+        in = out, out = t;
+    }
+    free(mem);
+    return st;
+}
+
 nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len) {
     if (!out || !buf) return NN_ERR_ARG;
     *out = NULL;
@@ -108,6 +141,11 @@ nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len) {
     for (size_t i = 0; i < n_params; i++) {
         uint32_t u = get32(p + 4 * i);
         memcpy(&net->params[i], &u, 4);
+    }
+    st = model_bounded(net);
+    if (st != NN_OK) {
+        nn_net_free(net);
+        return st;
     }
     *out = net;
     return NN_OK;

@@ -42,7 +42,7 @@ typedef enum nn_status {
     NN_ERR_MODEL_TRAILING = -33,  /* longer than its header announces */
     NN_ERR_MODEL_CHECKSUM = -34,  /* the CRC-32 does not match: the file is corrupt */
     NN_ERR_MODEL_LAYERS = -35,    /* layer sizes or activations out of range */
-    NN_ERR_MODEL_VALUES = -36,    /* a weight is NaN or infinite */
+    NN_ERR_MODEL_VALUES = -36,    /* a weight is NaN or infinite, or the weights can overflow */
 
     NN_ERR_NO_DIGIT = -40,   /* the image holds no ink: nothing to classify */
     NN_ERR_IMAGE_SIZE = -41, /* image width or height is 0 or too large */
@@ -205,7 +205,9 @@ void nn_trainer_timing(const nn_trainer *tr, double ms[NN_PHASES]);
 size_t nn_model_size(const nn_net *net);
 /* Writes the model into buf (cap bytes, at least nn_model_size). */
 nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *written);
-/* Validates everything, then creates a new network: an existing one is never touched. */
+/* Validates everything, then creates a new network: an existing one is never touched. The
+ * weights must be finite and small enough that no input in [0, 1] overflows a prediction (for
+ * every unit, |b| + sum |w| x its inputs' largest magnitude below FLT_MAX / 4). */
 nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len);
 
 /* ---- preprocessing of a drawn or photographed digit, the way MNIST was made ---- */

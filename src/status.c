@@ -39,7 +39,9 @@ const char *nn_status_str(int status) {
     case NN_ERR_MODEL_TRAILING: return "invalid model file: extra bytes after the end";
     case NN_ERR_MODEL_CHECKSUM: return "corrupt model file: checksum mismatch";
     case NN_ERR_MODEL_LAYERS: return "invalid model file: layer sizes or activations out of range";
-    case NN_ERR_MODEL_VALUES: return "invalid model file: a weight is NaN or infinite";
+    case NN_ERR_MODEL_VALUES:
+        return "invalid model file: a weight is NaN or infinite, or the weights are so large that "
+               "a prediction would overflow";
     case NN_ERR_NO_DIGIT: return "no digit: the image holds no ink";
     case NN_ERR_IMAGE_SIZE:
         return "invalid image size: width and height must be 1 to 16384 and the image at most 64 "

@@ -89,6 +89,26 @@ int main(void) {
     REFUSED(len, NN_ERR_MODEL_VALUES);
     memcpy(bad, buf, len), put32(bad + 40 + 4 * 7, 0xff800000u), refresh_crc(bad, len); /* -inf */
     REFUSED(len, NN_ERR_MODEL_VALUES);
+    /* finite weights large enough to overflow a prediction: one of 1e38, or a unit whose 784
+     * weights of 2e35 sum past FLT_MAX / 4 for an all-ink image; at 1e35 each it loads, and even
+     * an all-ink image gets finite probabilities */
+    memcpy(bad, buf, len), put32(bad + 40, 0x7e967699u), refresh_crc(bad, len); /* 1e38 */
+    REFUSED(len, NN_ERR_MODEL_VALUES);
+    for (int i = 0; i < 784; i++) put32(bad + 40 + 4 * (size_t)i * 33, 0x7a1a130cu); /* 2e35 */
+    refresh_crc(bad, len);
+    REFUSED(len, NN_ERR_MODEL_VALUES);
+    for (int i = 0; i < 784; i++) put32(bad + 40 + 4 * (size_t)i * 33, 0x799a130cu); /* 1e35 */
+    refresh_crc(bad, len);
+    CHECK_STATUS(nn_model_load(&back, bad, len), NN_OK);
+    float ones[784], pb[10], sum = 0;
+    for (int i = 0; i < 784; i++) ones[i] = 1.0f;
+    CHECK_STATUS(nn_net_predict(back, ones, 1, pb), NN_OK);
+    for (int j = 0; j < 10; j++) {
+        CHECK(pb[j] >= 0 && pb[j] <= 1);
+        sum += pb[j];
+    }
+    CHECK(sum > 0.999f && sum < 1.001f);
+    nn_net_free(back);
     CHECK_STATUS(nn_model_load(&keep, NULL, 0), NN_ERR_ARG);
     /* and the original network is still intact and usable */
     nn_net_predict(net, x, 1, p2);

@@ -3,9 +3,11 @@
  * Properties: a file loads exactly when it is well-formed by nn.h's description (read here
  * independently), a refusal names a fault the file has and creates nothing; a loaded model
  * saves back to the same bytes, and predicts what a double-precision forward pass predicts:
- * finite probabilities summing to 1 wherever float cannot overflow (a file of finite but huge
- * weights may overflow float, which nn.h does not forbid), and predict_u8 agrees with predict. */
+ * finite probabilities summing to 1 (nn.h refuses weights large enough to overflow float for
+ * some input in [0, 1]), and predict_u8 agrees with predict. */
 #include "fuzz.h"
+
+#include <float.h>
 
 static uint32_t model_crc32(const uint8_t *p, size_t n) {
     uint32_t c = 0xffffffffu;
@@ -93,7 +95,7 @@ static void model_check_net(nn_net *net, const uint8_t *file, size_t len) {
             FUZZ_CHECK(pr[i] == pu[i] || (isnan(pr[i]) && isnan(pu[i])));
         for (int r = 0; r<rows; r += rows> 1 ? rows - 1 : 1) { /* the first and the last */
             double bound = model_reference(net, x + (size_t)r * in, ref);
-            if (!(bound < 1e36)) continue;
+            FUZZ_CHECK(bound < FLT_MAX / 2); /* the loader refuses weights that could overflow */
             const float *p = pr + (size_t)r * C;
             double sum = 0;
             for (int j = 0; j < C; j++) {
@@ -113,6 +115,46 @@ static void model_check_net(nn_net *net, const uint8_t *file, size_t len) {
         FUZZ_CHECK(memcmp(nn_net_params(copy), nn_net_params(net),
                           nn_net_param_count(net) * sizeof(float)) == 0);
     nn_net_free(copy);
+}
+
+static float model_f32(const uint8_t *b, size_t len, size_t off) {
+    uint32_t u = fuzz_u32(b, len, off);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+/* nn.h: a model whose weights let some input in [0, 1] overflow a prediction is refused: for
+ * every unit, |b| + sum |w| x the largest magnitude of its inputs (1 for pixels and after
+ * sigmoid or tanh) must stay below FLT_MAX / 4. Sums in the loader's order, for the same bits. */
+static int model_overflows(const uint8_t *b, size_t len, uint32_t L, size_t header) {
+    int width = 0;
+    for (uint32_t i = 0; i <= L; i++)
+        if ((int)fuzz_u32(b, len, 12 + 4 * i) > width) width = (int)fuzz_u32(b, len, 12 + 4 * i);
+    double *mem = malloc(2 * (size_t)width * sizeof *mem);
+    if (!mem) return 0;
+    double *in = mem, *out = mem + width;
+    for (int i = 0; i < width; i++) in[i] = 1;
+    size_t off = header;
+    int over = 0;
+    for (uint32_t l = 0; l < L && !over; l++) {
+        int n_in = (int)fuzz_u32(b, len, 12 + 4 * l), n_out = (int)fuzz_u32(b, len, 16 + 4 * l);
+        size_t w = off, bias = off + 4 * (size_t)n_in * n_out;
+        for (int j = 0; j < n_out; j++) out[j] = fabs((double)model_f32(b, len, bias + 4 * j));
+        for (int i = 0; i < n_in; i++)
+            for (int j = 0; j < n_out; j++)
+                out[j] += in[i] * fabs((double)model_f32(b, len, w + 4 * ((size_t)i * n_out + j)));
+        uint32_t act = fuzz_u32(b, len, 12 + 4 * (L + 1) + 4 * l);
+        for (int j = 0; j < n_out; j++) {
+            if (!(out[j] < FLT_MAX / 4)) over = 1;
+            if (act == NN_ACT_SIGMOID || act == NN_ACT_TANH) out[j] = 1;
+        }
+        off = bias + 4 * (size_t)n_out;
+        double *t = in;
+        in = out, out = t;
+    }
+    free(mem);
+    return over;
 }
 
 enum {
@@ -159,6 +201,7 @@ static int model_faults(const uint8_t *b, size_t len) {
     if (model_crc32(b, len - 4) != fuzz_u32(b, len, len - 4)) f |= M_CHECKSUM;
     for (uint64_t i = 0; i < params; i++)
         if ((fuzz_u32(b, len, header + 4 * i) & 0x7f800000u) == 0x7f800000u) f |= M_VALUES;
+    if (!(f & M_VALUES) && model_overflows(b, len, L, header)) f |= M_VALUES;
     return f;
 }
 

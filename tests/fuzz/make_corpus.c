@@ -128,6 +128,9 @@ static void nan_weight(uint8_t *p, size_t *n) { le32(p + *n - 8, 0x7fc00000u), r
 static void huge_weight(uint8_t *p, size_t *n) {
     le32(p + *n - 12, 0x7f000000u), refresh_crc(p, *n);
 }
+static void large_weight(uint8_t *p, size_t *n) { /* 1e37: finite, and below nn.h's bound */
+    le32(p + *n - 12, 0x7cf0bdc2u), refresh_crc(p, *n);
+}
 static void flipped(uint8_t *p, size_t *n) { p[*n / 2] ^= 0x10; }
 static void cut(uint8_t *p, size_t *n) { *n -= 9; }
 
@@ -146,6 +149,7 @@ static void model_seeds(void) {
     model_seed("zero-units", 2, s2, NULL, zero_units);
     model_seed("nan-weight", 2, s2, NULL, nan_weight);
     model_seed("huge-weight", 2, s2, NULL, huge_weight);
+    model_seed("large-weight", 2, s2, NULL, large_weight);
     model_seed("checksum", 2, s2, NULL, flipped);
     model_seed("truncated", 2, s2, NULL, cut);
 }
