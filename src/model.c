@@ -1,6 +1,6 @@
 /* model.c: the model file (layout in nn.h): little-endian whatever the host, a CRC-32 over all
- * that precedes it. Loading validates every field and value before it builds a new network, so a
- * bad file can never half-replace the one the caller has, and a loaded model cannot overflow a
+ * that precedes it. Loading validates every field and value before it hands out a new network, so
+ * a bad file can never half-replace the one the caller has, and a loaded model cannot overflow a
  * prediction. */
 #include "internal.h"
 
@@ -67,12 +67,14 @@ nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *wri
     return NN_OK;
 }
 
-/* NN_OK when no input in [0, 1] can make a prediction overflow float: for every unit, |b| plus
- * the sum of |w| times the largest magnitude its input can take (1 for the pixels and after a
- * sigmoid or tanh, the previous unit's own bound after relu or linear) stays below FLT_MAX / 4.
- * Every partial sum of a unit, in any order, is bounded by its bound, and the softmax subtracts
- * two logits: nothing reaches FLT_MAX. Trained networks sit many orders of magnitude below. */
-static nn_status model_bounded(const nn_net *net) {
+/* NN_OK when every weight is finite and no input in [0, 1] can make a prediction overflow float:
+ * for every unit, |b| plus the sum of |w| times the largest magnitude its input can take (1 for
+ * the pixels and after a sigmoid or tanh, the previous unit's own bound after relu or linear)
+ * stays below FLT_MAX / 4. Every partial sum of a unit, in any order, is bounded by its bound, and
+ * the softmax subtracts two logits: nothing reaches FLT_MAX. A NaN or infinite weight makes its
+ * unit's bound NaN or infinite (input bounds are >= 0, and 0 x inf is NaN), so this one pass also
+ * refuses those. Trained networks sit many orders of magnitude below the limit. */
+static nn_status model_values(const nn_net *net) {
     double *mem = malloc(2 * (size_t)net->max_width * sizeof *mem);
     if (!mem) return NN_ERR_NOMEM;
     double *in = mem, *out = mem + net->max_width;
@@ -130,10 +132,6 @@ nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len) {
     if (len > total) return NN_ERR_MODEL_TRAILING;
     if (crc32_of(buf, total - 4) != get32(buf + total - 4)) return NN_ERR_MODEL_CHECKSUM;
     const uint8_t *p = buf + header;
-    for (size_t i = 0; i < n_params; i++) {
-        uint32_t u = get32(p + 4 * i);
-        if ((u & 0x7f800000u) == 0x7f800000u) return NN_ERR_MODEL_VALUES;
-    }
     nn_net *net;
     nn_status st = net_alloc(&net, (int)n_layers, sizes, acts);
     if (st == NN_ERR_LAYERS || st == NN_ERR_ACTIVATION) return NN_ERR_MODEL_LAYERS;
@@ -142,7 +140,7 @@ nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len) {
         uint32_t u = get32(p + 4 * i);
         memcpy(&net->params[i], &u, 4);
     }
-    st = model_bounded(net);
+    st = model_values(net);
     if (st != NN_OK) {
         nn_net_free(net);
         return st;
