@@ -238,6 +238,12 @@ nn_status nn_threads_init(int n);
 void nn_thread_main(int index);
 /* Ends the helpers' loops; back to one thread. */
 void nn_threads_stop(void);
+/* From the next parallel region on, uses at most n of the team's threads (1..n of
+ * nn_threads_init; NN_ERR_THREADS otherwise); the others sleep. Results do not change: a page
+ * uses it to fall back to fewer threads when more are slower. */
+nn_status nn_threads_limit(int n);
+/* Polls of a waiting thread before it sleeps (negative: the default); for the bench. */
+void nn_threads_set_spin(int polls);
 
 /* ---- measurement (bench.c), for `npm run bench` ---- */
 /* iters rounds of independent f32x4 multiply-adds: nn_bench_peak_flops_per_iter() flops each. */

@@ -253,7 +253,8 @@ static double step_gradients(step *s, int *correct) {
     const double t0 = clock_ms();
     nn_trainer *tr = s->tr;
     nn_net *net = tr->net;
-    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L], nt = tr->threads;
+    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L],
+              nt = team_threads(tr->threads);
     s->sparse = 0;
     if (tr->opt.sparse != NN_SPARSE_OFF) {
         team_run(nt, phase_build, s);
@@ -300,10 +301,11 @@ static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss
     if (!isfinite(*loss)) return 1;
     s.t = ++tr->pos.step;
     double t0 = clock_ms();
-    team_run(tr->threads, phase_update, &s);
+    const int nt = team_threads(tr->threads);
+    team_run(nt, phase_update, &s);
     lap(tr, 5, t0);
     int bad = 0;
-    for (int t = 0; t < tr->threads; t++) bad |= s.bad[t];
+    for (int t = 0; t < nt; t++) bad |= s.bad[t];
     return bad;
 }
 
@@ -373,7 +375,7 @@ void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {
     progress->epoch = p->epoch;
     progress->batch = p->batch;
     progress->batches_per_epoch = tr->batches_per_epoch;
-    progress->threads = tr->threads;
+    progress->threads = team_threads(tr->threads);
     progress->samples = p->samples;
     progress->loss = p->epoch_seen ? p->epoch_loss / p->epoch_seen : 0.0;
     progress->accuracy = p->epoch_seen ? (double)p->epoch_correct / p->epoch_seen : 0.0;

@@ -187,7 +187,7 @@ export async function loadNN(source, { threads = 1 } = {}) {
     engine.terminate();
     throw e;
   }
-  engine.threads = wanted;
+  engine.threads = engine.activeThreads = wanted;
   return engine;
 }
 
@@ -196,9 +196,21 @@ export class Engine {
     this.x = exports;
     this.module = module;
     this.memory = memory;
-    this.threads = 1;
+    this.threads = 1; // threads the engine was loaded with
+    this.activeThreads = 1; // of which training uses (useThreads)
     this.helpers = [];
     this.io = exports.nn_alloc(256); // out-pointers and result arrays of every call
+  }
+
+  /**
+   * Uses at most n of the engine's threads from the next training step on (1..threads); the
+   * other helpers sleep. Results do not change. Returns the count now in use.
+   */
+  useThreads(n) {
+    const k = Math.max(1, Math.min(this.threads, Math.trunc(n) || 1));
+    if (this.helpers.length) this.check(this.x.nn_threads_limit(k), 'threads');
+    this.activeThreads = k;
+    return k;
   }
 
   /** Stops the helper threads (the engine goes on with one). */
@@ -207,7 +219,7 @@ export class Engine {
     this.x.nn_threads_stop();
     for (const w of this.helpers) w.terminate();
     this.helpers = [];
-    this.threads = 1;
+    this.threads = this.activeThreads = 1;
   }
 
   /** Bytes of wasm memory now; memory never shrinks, so this is also the peak so far. */
