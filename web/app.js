@@ -29,6 +29,7 @@ const state = {
     status: { key: 'status.starting', params: {} },
     training: null, // {settings, last progress}
     restarts: [],
+    threads: null, // the worker's {available, reason}
     modelNote: null, // {key, params} of the model line's last message
     drawNote: { key: 'draw.hint', params: {} },
     uploadUrl: null,
@@ -223,6 +224,16 @@ function dataFailed(e) {
 
 // ---- training ----
 
+/** The thread count in use, "n of max" when the training measured that fewer are faster, and why. */
+function renderThreads(n, max) {
+    const el = $('stat-threads');
+    el.textContent = n < max ? t('stats.threadsOf', { n, max }) : String(n);
+    const reason = state.threads?.reason;
+    const note = max === 1 && reason ? t(`threads.${reason}`) : t(n < max ? 'threads.tuned' : 'threads.all', { n, max });
+    el.title = note;
+    el.dataset.reason = max === 1 ? (reason ?? '') : n < max ? 'slower' : '';
+}
+
 function onTrainEvent(ev) {
     if (ev.type === 'progress') {
         state.training.last = ev;
@@ -241,7 +252,7 @@ function onTrainEvent(ev) {
             $('stat-sps').textContent = formatNumber(ev.samplesPerSecond, 0);
             $('stat-gflops').textContent = formatNumber(ev.gflops, 1);
         }
-        $('stat-threads').textContent = String(ev.threads ?? 1);
+        renderThreads(ev.threads ?? 1, ev.threadsAvailable ?? ev.threads ?? 1);
         $('stat-sparse').textContent = t('stats.sparseValue', { sparse: ev.epochSparseBatches ?? ev.sparseBatches, batches: ev.epochBatches ?? ev.chunkBatches });
         $('stat-elapsed').textContent = formatDuration(ev.elapsed);
         $('stat-eta').textContent = formatDuration(ev.eta);
@@ -617,6 +628,7 @@ async function startWorker() {
     client.start();
     try {
         const init = await client.request('init');
+        state.threads = init.threads ?? null; // {available, reason}: why training runs on one thread
         applyModel(init.model);
         if (init.model?.settings) form.fillForm(init.model.settings);
         renderNotebookModel();

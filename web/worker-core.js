@@ -5,7 +5,7 @@
 // loadData {baseUrl}, train {settings}, pause, resume, stop, reset, predict {image}, evaluate,
 // exportModel, importModel {bytes, name}, status. Events carry the id of the long request they
 // belong to: download (loadData), progress and epoch (train).
-import { NNError, Status } from './nn.js';
+import { NNError, Status, ThreadTuner } from './nn.js';
 import { flopsPerSample, validateSettings } from './training-settings.js';
 
 export { flopsPerSample, validateSettings };
@@ -496,6 +496,8 @@ export function createCore({
         let msPerBatch = 0;
         let p = trainer.progress();
         let lastEval = null;
+        // fewer threads when more are slower, measured as it trains (web/nn.js)
+        const tuner = engine.threads > 1 ? new ThreadTuner(engine.threads) : null;
         const progressEvent = () => {
             const total = settings.epochs * p.batchesPerEpoch;
             const doneBatches = p.epoch * p.batchesPerEpoch + p.batch;
@@ -519,7 +521,8 @@ export function createCore({
                 sparseBatches: win.sparse,
                 epochBatches,
                 epochSparseBatches: epochSparse,
-                threads: p.threads ?? engine.threads ?? 1,
+                threads: tuner?.chosen ?? p.threads ?? 1,
+                threadsAvailable: engine.threads ?? 1,
                 elapsed: trainMs / 1000,
                 eta: msPerBatch ? ((total - doneBatches) * msPerBatch) / 1000 : null,
                 trainCount,
@@ -538,9 +541,11 @@ export function createCore({
                     continue;
                 }
                 const samplesBefore = p.samples;
+                if (tuner) engine.useThreads(tuner.threads);
                 const t0 = now();
                 p = trainer.train(chunk);
                 const dt = now() - t0;
+                tuner?.record(p.samples - samplesBefore, dt);
                 trainMs += dt;
                 if (p.chunkBatches > 0) {
                     const per = dt / p.chunkBatches;
@@ -627,6 +632,7 @@ export function createCore({
                 training: Boolean(training),
                 restoreError,
                 memoryBytes: engine.memoryBytes,
+                threads: { available: engine.threads ?? 1, reason: engine.threadsNote ?? null },
             };
         },
         loadData,

@@ -164,6 +164,28 @@ const STRINGS = {
     'progress.epoch': { en: 'batch {batch} of {batches}', es: 'lote {batch} de {batches}' },
     'progress.overall': { en: 'epoch {epoch} of {epochs} · {pct}', es: 'época {epoch} de {epochs} · {pct}' },
     'stats.sparseValue': { en: '{sparse} of {batches} batches', es: '{sparse} de {batches} lotes' },
+    'stats.threadsOf': { en: '{n} of {max}', es: '{n} de {max}' },
+    'threads.tuned': {
+        en: 'Training uses {n} of the {max} threads: more were slower here (measured while it trains, every few seconds).',
+        es: 'El entrenamiento usa {n} de los {max} hilos: más eran más lentos aquí (se mide mientras entrena, cada pocos segundos).',
+    },
+    'threads.all': {
+        en: 'Training uses all {max} threads (measured while it trains: fewer would be slower).',
+        es: 'El entrenamiento usa los {max} hilos (se mide mientras entrena: menos serían más lentos).',
+    },
+    'threads.not-isolated': {
+        en: 'One thread: the page is not cross-origin isolated (its server sends no COOP/COEP headers), so it cannot share memory with helper threads.',
+        es: 'Un hilo: la página no está aislada de otros orígenes (su servidor no envía las cabeceras COOP/COEP), así que no puede compartir memoria con hilos auxiliares.',
+    },
+    'threads.no-shared-memory': {
+        en: 'One thread: this browser offers no SharedArrayBuffer, which helper threads need.',
+        es: 'Un hilo: este navegador no ofrece SharedArrayBuffer, que los hilos auxiliares necesitan.',
+    },
+    'threads.one-core': { en: 'One thread: the browser reports a single core.', es: 'Un hilo: el navegador indica un solo núcleo.' },
+    'threads.helpers-failed': {
+        en: 'One thread: the helper threads could not start.',
+        es: 'Un hilo: los hilos auxiliares no pudieron arrancar.',
+    },
     'log.epoch': {
         en: 'Epoch {epoch}/{epochs} - {seconds} s - loss: {loss} - acc: {acc} - test loss: {testLoss} - test acc: {testAcc}',
         es: 'Época {epoch}/{epochs} - {seconds} s - pérdida: {loss} - precisión: {acc} - pérdida en prueba: {testLoss} - precisión en prueba: {testAcc}',
