@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadNN } from '../web/nn.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
+import { benchUnderLoad } from './lib/bench-load.mjs';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' } },
@@ -317,4 +318,7 @@ row('peak wasm memory (goal <= 96 MB)', `${fmt(result.peakMemoryBytes / 1e6, 1)}
 row('single-image predict (goal <= 0.1 ms)', `${fmt(result.predict.singleMs, 4)} ms`);
 
 mt.terminate();
+
+// ---- threads under load (scripts/lib/bench-load.mjs: a busy core, more threads than cores) ----
+result.underLoad = await benchUnderLoad({ quick: QUICK, data });
 console.log(JSON.stringify(result));
