@@ -745,6 +745,9 @@ async function main() {
     buildProbabilities();
     wire();
     renderLanguage();
+    // boot.js explained a failed start (or a missing feature): stay out of its way. Otherwise the
+    // page is up and shows its own errors from here on.
+    if (globalThis.nnBoot && !globalThis.nnBoot.started()) return;
     renderData(null);
     renderEvaluation(null);
     clearPrediction();
