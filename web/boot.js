@@ -65,7 +65,7 @@
         },
     };
 
-    var state = { started: false, failure: null };
+    var state = { started: false, failure: null, replacedLocale: null };
 
     function fill(s, params) {
         return s.replace(/\{(\w+)\}/g, function (m, k) {
@@ -87,6 +87,7 @@
         if (validTag(nav.language)) return;
         var langs = Array.prototype.filter.call(nav.languages || [], validTag);
         var lang = langs[0] || 'en';
+        state.replacedLocale = String(nav.language);
         try {
             Object.defineProperty(nav, 'language', { configurable: true, get: function () { return lang; } });
             Object.defineProperty(nav, 'languages', { configurable: true, get: function () { return langs.length ? langs : ['en']; } });
@@ -258,6 +259,10 @@
         /** The failure shown, or null (for tests). */
         get failure() {
             return state.failure;
+        },
+        /** The browser's navigator.language if Intl refused it (then replaced), else null. */
+        get replacedLocale() {
+            return state.replacedLocale;
         },
     };
 })();
