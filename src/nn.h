@@ -234,8 +234,9 @@ nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *
  * helpers; elsewhere nn_threads_init accepts 1 only and training runs on the caller. ---- */
 /* Declares n threads (the caller and n-1 helpers that will call nn_thread_main(1..n-1)). */
 nn_status nn_threads_init(int n);
-/* A helper's loop: runs its share of each parallel region until nn_threads_stop. */
-void nn_thread_main(int index);
+/* A helper's loop: runs its share of each parallel region. Returns 0 after nn_threads_stop, or 1
+ * after a while without work: the caller lets its event loop run, then calls it again. */
+int nn_thread_main(int index);
 /* Ends the helpers' loops; back to one thread. */
 void nn_threads_stop(void);
 /* From the next parallel region on, uses at most n of the team's threads (1..n of

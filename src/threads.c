@@ -9,7 +9,9 @@
 #include "nn.h"
 
 #define MAX_THREADS 64
-#define DEFAULT_SPIN 1024 /* polls before sleeping: about a microsecond */
+#define DEFAULT_SPIN 1024        /* polls before sleeping: about a microsecond */
+#define IDLE_NS (50 * 1000000LL) /* a helper with no job for this long returns to its event loop \
+                                  */
 
 #if defined(__EMSCRIPTEN_PTHREADS__)
 #include <stdatomic.h>
@@ -19,7 +21,8 @@
 typedef struct {
     _Atomic unsigned word;
     _Atomic int sleeping;
-    char pad[64 - sizeof(unsigned) - sizeof(int)];
+    unsigned seen; /* a helper's: the last job it ran (kept while it is out in its event loop) */
+    char pad[64 - 2 * sizeof(unsigned) - sizeof(int)];
 } slot;
 
 static struct team {
@@ -35,17 +38,26 @@ static struct team {
     void *ctx;
 } team = {.size = 1, .limit = 1, .spin = DEFAULT_SPIN};
 
-/* Returns once s->word != value. The sleeping flag is set before the last look at the word, and
- * the waker changes the word before it looks at the flag (both sequentially consistent), so
- * either the waiter sees the new value or the waker sees the flag and notifies. */
-static void wait_change(slot *s, unsigned value) {
+/* Returns 1 once s->word != value; 0 if it still holds value after sleeping timeout_ns (-1: no
+ * limit). The sleeping flag is set before the last look at the word, and the waker changes the
+ * word before it looks at the flag (both sequentially consistent), so either the waiter sees the
+ * new value or the waker sees the flag and notifies. */
+static int wait_change(slot *s, unsigned value, long long timeout_ns) {
     int spin = atomic_load_explicit(&team.spin, memory_order_relaxed);
     for (int i = 0; i < spin; i++)
-        if (atomic_load_explicit(&s->word, memory_order_acquire) != value) return;
+        if (atomic_load_explicit(&s->word, memory_order_acquire) != value) return 1;
     atomic_store(&s->sleeping, 1);
-    while (atomic_load(&s->word) == value)
-        __builtin_wasm_memory_atomic_wait32((int *)&s->word, (int)value, -1);
+    int changed = 1;
+    while (atomic_load(&s->word) == value) {
+        /* 2: timed out (0 woken, 1 the value had changed) */
+        if (__builtin_wasm_memory_atomic_wait32((int *)&s->word, (int)value, timeout_ns) == 2 &&
+            atomic_load(&s->word) == value) {
+            changed = 0;
+            break;
+        }
+    }
     atomic_store(&s->sleeping, 0);
+    return changed;
 }
 
 static void wake(slot *s) {
@@ -57,6 +69,7 @@ nn_status nn_threads_init(int n) {
     for (int i = 0; i < MAX_THREADS; i++) {
         atomic_store(&team.go[i].word, 0);
         atomic_store(&team.go[i].sleeping, 0);
+        team.go[i].seen = 0;
     }
     atomic_store(&team.done.word, 0);
     atomic_store(&team.quit, 0);
@@ -74,15 +87,17 @@ nn_status nn_threads_limit(int n) {
 void nn_threads_set_spin(int polls) { atomic_store(&team.spin, polls < 0 ? DEFAULT_SPIN : polls); }
 
 /* A helper starts from job 0, whatever the caller has done meanwhile: a job posted before the
- * helper got here is still ahead of it, never missed. */
-void nn_thread_main(int index) {
-    if (index < 1 || index >= MAX_THREADS) return;
+ * helper got here is still ahead of it, never missed. After IDLE_NS without a job it returns 1 so
+ * that its worker's event loop runs (Firefox does not complete a navigation through a service
+ * worker while a page's worker never returns to it); a job posted meanwhile waits in its word
+ * until the helper calls again. */
+int nn_thread_main(int index) {
+    if (index < 1 || index >= MAX_THREADS) return 0;
     slot *me = &team.go[index];
-    unsigned seen = 0;
     for (;;) {
-        wait_change(me, seen);
-        seen = atomic_load(&me->word);
-        if (atomic_load(&team.quit)) return;
+        if (!wait_change(me, me->seen, IDLE_NS)) return 1;
+        me->seen = atomic_load(&me->word);
+        if (atomic_load(&team.quit)) return 0;
         team.fn(team.ctx, index, team.active);
         if (atomic_fetch_sub(&team.done.word, 1) == 1) wake(&team.done);
     }
@@ -119,7 +134,7 @@ void team_run(int nt, void (*fn)(void *, int, int), void *ctx) {
     }
     fn(ctx, 0, nt);
     unsigned left;
-    while ((left = atomic_load(&team.done.word)) != 0) wait_change(&team.done, left);
+    while ((left = atomic_load(&team.done.word)) != 0) wait_change(&team.done, left, -1);
 }
 
 #else
@@ -127,7 +142,10 @@ void team_run(int nt, void (*fn)(void *, int, int), void *ctx) {
 nn_status nn_threads_init(int n) { return n == 1 ? NN_OK : NN_ERR_THREADS; }
 nn_status nn_threads_limit(int n) { return n == 1 ? NN_OK : NN_ERR_THREADS; }
 void nn_threads_set_spin(int polls) { (void)polls; }
-void nn_thread_main(int index) { (void)index; }
+int nn_thread_main(int index) {
+    (void)index;
+    return 0;
+}
 void nn_threads_stop(void) {}
 int team_size(void) { return 1; }
 int team_threads(int nt) {
