@@ -82,6 +82,8 @@ async function importModel(page, buffer, name = 'mnist-model.nnmf') {
 }
 
 async function shot(page, name) {
+    // two frames, so that the screenshot shows what the DOM says (WebKit's may lag a frame)
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)))));
     await page.screenshot(path.join(SHOTS, `${page.engine}-${name}.png`));
 }
 

@@ -741,6 +741,8 @@ async function main() {
             $('upload-thumb').hidden = true;
             schedulePadPredict(true);
         },
+        // two fingers took the stroke back: the pad is as it was before it
+        onCancel: () => (pad.hasInk ? schedulePadPredict(true) : clearPad()),
     });
     buildProbabilities();
     wire();
