@@ -1,8 +1,9 @@
 /* boot.test.mjs: the page's start in Debian's Chromium with the browser made to lack what
  * web/boot.js checks, through init scripts that run before the page's own: a navigator.language
  * that Intl refuses ("C", as WebKitGTK reports under LANG=C.UTF-8; Chromium's own tag is always
- * valid), no WebAssembly SIMD, no DecompressionStream, no module workers. The failures every
- * engine can show for real (a module that throws at load, file://) are in engines.test.mjs. */
+ * valid), no WebAssembly SIMD, no DecompressionStream, no module workers; then an app.js that
+ * never starts, and a module that does not parse. The failures that every engine can show for
+ * real (a module that throws at load, file://) are in engines.test.mjs. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
@@ -81,6 +82,20 @@ describe('boot', { skip }, () => {
                 assert.equal(await page.evaluate(() => document.querySelector('[data-testid="samples"]').children.length), 0);
             },
         );
+    });
+
+    test('a start that never happens, with no error to show, is a failure too once the page has loaded', async () => {
+        srv.override('/app.js', '// nothing: app.js never starts\n');
+        try {
+            await withPage(null, async (page) => {
+                await page.goto(srv.url);
+                const message = await waitText(page, 'boot-error', /did not start/, 20000);
+                assert.match(message, /its scripts did not run/);
+                assert.match(message, /La página no arrancó/);
+            });
+        } finally {
+            srv.override('/app.js', null);
+        }
     });
 
     test('a module that fails to load is named; ?lang=es puts the Spanish first', async () => {
