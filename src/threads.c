@@ -10,8 +10,7 @@
 
 #define MAX_THREADS 64
 #define DEFAULT_SPIN 1024        /* polls before sleeping: about a microsecond */
-#define IDLE_NS (50 * 1000000LL) /* a helper with no job for this long returns to its event loop \
-                                  */
+#define IDLE_NS (50 * 1000000LL) /* a helper idle this long returns to its event loop */
 
 #if defined(__EMSCRIPTEN_PTHREADS__)
 #include <stdatomic.h>
