@@ -76,11 +76,11 @@ struct nn_trainer {
         double epoch_loss;
         int epoch_correct, epoch_seen;
     } pos;
-    float *grads;         /* laid out as the parameters */
-    float *state1;        /* RMSprop's mean square, SGD's velocity, Adam's first moment */
-    float *state2;        /* Adam's second moment; NULL otherwise */
-    float *snapshot;      /* parameters, state1, state2 at the start of nn_train */
-    size_t state_floats;  /* floats in params + state1 + state2 */
+    float *grads;                   /* laid out as the parameters */
+    float *state1;                  /* RMSprop's mean square, SGD's velocity, Adam's first moment */
+    float *state2;                  /* Adam's second moment; NULL otherwise */
+    float *snapshot;                /* parameters, state1, state2 at the start of nn_train */
+    size_t state_floats;            /* floats in params + state1 + state2 */
     float *act[NN_MAX_LAYERS + 1];  /* act[0]: the scaled batch; act[l+1]: layer l's output */
     float *dact[NN_MAX_LAYERS + 1]; /* the loss' gradient w.r.t. act[l] (NULL where unneeded) */
     float *scratch[NN_MAX_LAYERS];  /* each layer's ops->scratch, kept from forward to backward */

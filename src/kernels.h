@@ -14,11 +14,16 @@ void mm_nt_scalar(float *c, const float *a, const float *b, int m, int k, int n)
 /* c (m x n) = a (k x m)^T . b (k x n)    backward: X^T.dY; a's rows are lda >= m floats apart, so
  * that a block of c's rows (a block of a's columns) can be computed alone */
 void mm_tn_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n);
+/* columns [j0, j1) of the same: a block of c's columns alone */
+void mm_tn_cols_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n,
+                       int j0, int j1);
 
 #ifdef __wasm_simd128__
 void mm_nn_cols_simd(float *c, const float *a, const float *b, int m, int k, int n, int j0, int j1);
 void mm_nt_simd(float *c, const float *a, const float *b, int m, int k, int n);
 void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n);
+void mm_tn_cols_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n, int j0,
+                     int j1);
 void mm_tile_4x8_simd(float *c, const float *a, int ar, const float *b, int k);
 #define NN_KERNELS_SIMD 1
 #else
@@ -29,6 +34,11 @@ void mm_tile_4x8_simd(float *c, const float *a, int ar, const float *b, int k);
 void mm_nn_cols(float *c, const float *a, const float *b, int m, int k, int n, int j0, int j1);
 void mm_nt(float *c, const float *a, const float *b, int m, int k, int n);
 void mm_tn(float *c, const float *a, int lda, const float *b, int m, int k, int n);
+void mm_tn_cols(float *c, const float *a, int lda, const float *b, int m, int k, int n, int j0,
+                int j1);
+/* Whether the scalar twins are in use (kernels_use_scalar, or a build without SIMD): code with a
+ * SIMD path of its own outside these files asks this to pick its twin. */
+int kernels_scalar(void);
 /* Tests: 1 makes every kernel with a SIMD twin (products, sparse products, RMSprop) run its
  * scalar reference instead, so that whole trainings can be compared bit for bit; 0 undoes it.
  * Not thread-safe: set it while nothing trains. */

@@ -17,13 +17,13 @@
 #define PARAM_LIMIT ((uint64_t)SIZE_MAX / 16 / sizeof(float))
 
 typedef struct layer {
-    nn_layer_spec spec;  /* strides resolved */
+    nn_layer_spec spec; /* strides resolved */
     nn_shape in, out;
-    int pad_t, pad_l;    /* 'same' padding before the first row and column */
-    int n_in, n_out;     /* floats per sample */
-    size_t n_w, n_b;     /* weights, biases */
-    size_t offset;       /* of the weights in the parameter block; the biases follow */
-    float *w, *b;        /* into the network's parameters */
+    int pad_t, pad_l; /* 'same' padding before the first row and column */
+    int n_in, n_out;  /* floats per sample */
+    size_t n_w, n_b;  /* weights, biases */
+    size_t offset;    /* of the weights in the parameter block; the biases follow */
+    float *w, *b;     /* into the network's parameters */
 } layer;
 
 /* What one forward or backward pass works on. */

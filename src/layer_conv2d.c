@@ -4,8 +4,8 @@
  * K = kh kw c values (im2col; kept for the weight gradient) times W seen as (K, F). Backward:
  * dW (K, F) = cols^T . dZ over the whole batch, split among threads by rows of K; db by filters;
  * dX by groups of samples: dZ . W^T gives each window's gradient (P x K per sample), added back
- * to the pixels it came from (col2im) in a fixed order. Every sum keeps the kernels' order, so a thread count
- * or the SIMD twins change no bit. */
+ * to the pixels it came from (col2im) in a fixed order. Every sum keeps the kernels' order, so a
+ * thread count or the SIMD twins change no bit. */
 #include "kernels.h"
 #include "layer.h"
 #include "layers.h"
@@ -45,9 +45,7 @@ static void conv_init(layer *l, nn_rng *rng) {
 }
 
 /* the batch's windows (B P x K), kept from forward to backward */
-static uint64_t conv_scratch(const layer *l, int B) {
-    return (uint64_t)B * PIXELS(l) * WINDOW(l);
-}
+static uint64_t conv_scratch(const layer *l, int B) { return (uint64_t)B * PIXELS(l) * WINDOW(l); }
 /* one group's window gradients (g P x K) */
 static uint64_t conv_thread_scratch(const layer *l, int B) {
     int g = group(l) < B ? group(l) : B;
@@ -143,8 +141,13 @@ static void conv_backward(const layer *l, const layer_io *io, int pass, int t, i
     }
     team_range(F, t, nt, 4, &j0, &j1);
     bias_backward(io->gb, io->dy, B * P, F, j0, j1);
-    team_range(K, t, nt, 4, &i0, &i1);
-    if (i0 < i1) mm_tn(io->gw + (size_t)i0 * F, io->scratch + i0, K, io->dy, i1 - i0, B * P, F);
+    if (K >= F) { /* by rows of dW, so that each thread reads only its columns of the windows */
+        team_range(K, t, nt, 4, &i0, &i1);
+        if (i0 < i1) mm_tn(io->gw + (size_t)i0 * F, io->scratch + i0, K, io->dy, i1 - i0, B * P, F);
+    } else { /* a small window (the first layer's 3 x 3 x 1): by filters, for balance */
+        team_range(F, t, nt, 8, &j0, &j1);
+        if (j0 < j1) mm_tn_cols(io->gw, io->scratch, K, io->dy, K, B * P, F, j0, j1);
+    }
     if (!io->dx) return;
     float *dcol = io->thread_scratch + (size_t)t * io->thread_stride;
     const int g = group(l);

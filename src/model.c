@@ -59,8 +59,8 @@ nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *wri
     uint8_t *p = buf;
     memcpy(p, MODEL_MAGIC, 4);
     const nn_shape in = net->input;
-    const uint32_t head[6] = {MODEL_VERSION, (uint32_t)in.rank, (uint32_t)in.h,
-                              (uint32_t)in.w, (uint32_t)in.c, (uint32_t)net->n_layers};
+    const uint32_t head[6] = {MODEL_VERSION,  (uint32_t)in.rank, (uint32_t)in.h,
+                              (uint32_t)in.w, (uint32_t)in.c,    (uint32_t)net->n_layers};
     for (int i = 0; i < 6; i++) put32(p + 4 + 4 * i, head[i]);
     p += V2_HEAD;
     for (int i = 0; i < net->n_layers; i++) {

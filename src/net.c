@@ -163,9 +163,7 @@ nn_status nn_net_clone(nn_net **out, const nn_net *src) {
 }
 
 int nn_net_layers(const nn_net *net) { return net ? net->n_layers : 0; }
-nn_shape nn_net_input_shape(const nn_net *net) {
-    return net ? net->input : (nn_shape){0, 0, 0, 0};
-}
+nn_shape nn_net_input_shape(const nn_net *net) { return net ? net->input : (nn_shape){0, 0, 0, 0}; }
 int nn_net_size(const nn_net *net, int i) {
     if (!net || i < 0 || i > net->n_layers) return 0;
     return i == 0 ? net->n_in : net->layers[i - 1].n_out;
@@ -212,7 +210,9 @@ const float *net_forward_scratch(nn_net *net, int rows, const uint8_t *labels, d
     for (int i = 0; i < net->n_layers; i++) {
         const layer *l = &net->layers[i];
         const layer_ops *ops = ops_of(l);
-        layer_io io = {.B = rows, .x = x, .y = ops->in_place ? x : y,
+        layer_io io = {.B = rows,
+                       .x = x,
+                       .y = ops->in_place ? x : y,
                        .scratch = net->layer_scratch,
                        .thread_scratch = net->layer_scratch + net->layer_floats};
         ops->forward(l, &io, 0, 1);

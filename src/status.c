@@ -13,10 +13,19 @@ const char *nn_status_str(int status) {
     case NN_ERR_NOMEM: return "out of memory: the request is too large for the memory available";
     case NN_ERR_ARG: return "invalid argument (a missing pointer or an index out of range)";
     case NN_ERR_LAYERS:
-        return "invalid layers: 1 to " STR(NN_MAX_LAYERS) " layers of a known kind, dense layers "
-               "and convolutions of 1 to " STR(NN_MAX_UNITS) " units or filters, kernels, pools "
-               "and strides of 1 to " STR(NN_MAX_KERNEL) ", at most " STR(NN_MAX_UNITS) " inputs "
-               "and 2 to " STR(NN_MAX_CLASSES) " classes";
+        return "invalid layers: 1 to " STR(
+            NN_MAX_LAYERS) " layers of a known kind, dense layers "
+                           "and convolutions of 1 to " STR(
+                               NN_MAX_UNITS) " units or filters, kernels, pools "
+                                             "and strides of 1 to " STR(
+                                                 NN_MAX_KERNEL) ", at most " STR(NN_MAX_UNITS) " in"
+                                                                                               "put"
+                                                                                               "s "
+                                                                                               "and"
+                                                                                               " 2 "
+                                                                                               "to"
+                                                                                               " " STR(
+                                                                                                   NN_MAX_CLASSES) " classes";
     case NN_ERR_ACTIVATION:
         return "invalid activation: softmax is only allowed, and required, on the last layer, "
                "which must be dense";
@@ -59,8 +68,9 @@ const char *nn_status_str(int status) {
                "a prediction would overflow";
     case NN_ERR_NO_DIGIT: return "no digit: the image holds no ink";
     case NN_ERR_IMAGE_SIZE:
-        return "invalid image size: width and height must be 1 to " STR(NN_IMAGE_MAX_SIDE) " and "
-               "the image at most " STR(NN_IMAGE_MAX_MEGAPIXELS) " megapixels";
+        return "invalid image size: width and height must be 1 to " STR(
+            NN_IMAGE_MAX_SIDE) " and "
+                               "the image at most " STR(NN_IMAGE_MAX_MEGAPIXELS) " megapixels";
     case NN_ERR_DIVERGED:
         return "training diverged (a NaN or infinite loss): the weights from before it were kept; "
                "try a lower learning rate";

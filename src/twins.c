@@ -9,9 +9,11 @@
 #if NN_KERNELS_SIMD
 static int scalar_only;
 void kernels_use_scalar(int on) { scalar_only = on; }
+int kernels_scalar(void) { return scalar_only; }
 #define TWIN(name) (scalar_only ? name##_scalar : name##_simd)
 #else
 void kernels_use_scalar(int on) { (void)on; }
+int kernels_scalar(void) { return 1; }
 #define TWIN(name) name##_scalar
 #endif
 
@@ -23,6 +25,10 @@ void mm_nt(float *c, const float *a, const float *b, int m, int k, int n) {
 }
 void mm_tn(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
     TWIN(mm_tn)(c, a, lda, b, m, k, n);
+}
+void mm_tn_cols(float *c, const float *a, int lda, const float *b, int m, int k, int n, int j0,
+                int j1) {
+    TWIN(mm_tn_cols)(c, a, lda, b, m, k, n, j0, j1);
 }
 void sparse_mm_nn(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
                   float *scratch) {

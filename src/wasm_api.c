@@ -33,8 +33,13 @@ EMSCRIPTEN_KEEPALIVE int wa_net_create_layers(nn_net **out, const int *input, in
     if (n_layers < 1 || n_layers > NN_MAX_LAYERS) return NN_ERR_LAYERS;
     for (int l = 0; l < n_layers; l++) {
         const int *f = specs + 8 * l;
-        s[l] = (nn_layer_spec){.kind = (nn_layer_kind)f[0], .act = (nn_activation)f[1],
-                               .units = f[2], .kh = f[3], .kw = f[4], .sh = f[5], .sw = f[6],
+        s[l] = (nn_layer_spec){.kind = (nn_layer_kind)f[0],
+                               .act = (nn_activation)f[1],
+                               .units = f[2],
+                               .kh = f[3],
+                               .kw = f[4],
+                               .sh = f[5],
+                               .sw = f[6],
                                .padding = (nn_padding)f[7]};
     }
     const nn_shape in = {input[0], input[1], input[2], input[3]};

@@ -104,8 +104,14 @@ static void gradient_check_conv(void) {
         {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 4},
     };
     const nn_layer_spec b[] = {
-        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 5, .kh = 3, .kw = 2, .sh = 2,
-         .sw = 2, .padding = NN_PAD_SAME},
+        {.kind = NN_LAYER_CONV2D,
+         .act = NN_ACT_RELU,
+         .units = 5,
+         .kh = 3,
+         .kw = 2,
+         .sh = 2,
+         .sw = 2,
+         .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_CONV2D, .act = NN_ACT_LINEAR, .units = 3, .kh = 2, .kw = 2},
         {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2, .sh = 1, .sw = 1, .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_FLATTEN},
@@ -114,8 +120,12 @@ static void gradient_check_conv(void) {
     };
     const nn_layer_spec c[] = {/* a pooling layer first: its input gets no gradient */
                                {.kind = NN_LAYER_MAXPOOL2D, .kh = 3, .kw = 2, .sh = 2, .sw = 1},
-                               {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 6, .kh = 2,
-                                .kw = 3, .padding = NN_PAD_SAME},
+                               {.kind = NN_LAYER_CONV2D,
+                                .act = NN_ACT_RELU,
+                                .units = 6,
+                                .kh = 2,
+                                .kw = 3,
+                                .padding = NN_PAD_SAME},
                                {.kind = NN_LAYER_FLATTEN},
                                {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 4}};
     struct {

@@ -30,11 +30,11 @@ static void refresh_crc(uint8_t *buf, size_t len) { put32(buf + len - 4, crc32_r
 
 static nn_net *keep;
 /* A failed load must set NULL, never a half network. */
-#define REFUSED(buf, l, want)                            \
-    do {                                                 \
-        keep = (nn_net *)(buf);                          \
+#define REFUSED(buf, l, want)                             \
+    do {                                                  \
+        keep = (nn_net *)(buf);                           \
         CHECK_STATUS(nn_model_load(&keep, buf, l), want); \
-        CHECK(keep == NULL);                             \
+        CHECK(keep == NULL);                              \
     } while (0)
 
 static void same_predictions(nn_net *a, nn_net *b) {
@@ -173,7 +173,13 @@ static void dense_values(void) {
 static const nn_layer_spec convnet[] = {
     {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 6, .kh = 3, .kw = 3},
     {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2},
-    {.kind = NN_LAYER_CONV2D, .act = NN_ACT_TANH, .units = 5, .kh = 3, .kw = 2, .sh = 2, .sw = 1,
+    {.kind = NN_LAYER_CONV2D,
+     .act = NN_ACT_TANH,
+     .units = 5,
+     .kh = 3,
+     .kw = 2,
+     .sh = 2,
+     .sw = 1,
      .padding = NN_PAD_SAME},
     {.kind = NN_LAYER_FLATTEN},
     {.kind = NN_LAYER_DENSE, .act = NN_ACT_RELU, .units = 7},
@@ -199,8 +205,8 @@ static void convnets(void) {
         same_predictions(net, back);
         nn_layer_info li;
         CHECK_STATUS(nn_net_layer_info(back, 2, &li), NN_OK);
-        CHECK(li.spec.padding == NN_PAD_SAME && li.out.h == 7 && li.out.w == 13 &&
-              li.out.c == 5 && li.weights == 3 * 2 * 6 * 5);
+        CHECK(li.spec.padding == NN_PAD_SAME && li.out.h == 7 && li.out.w == 13 && li.out.c == 5 &&
+              li.weights == 3 * 2 * 6 * 5);
         size_t again_len = nn_model_size(back);
         uint8_t *again = malloc(again_len);
         CHECK_STATUS(nn_model_save(back, again, again_len, &written), NN_OK);
@@ -227,24 +233,24 @@ static void convnets(void) {
         {20, 2, NN_ERR_MODEL_TRUNCATED}, /* two channels: more weights than the file holds */
         {24, 0, NN_ERR_MODEL_LAYERS},
         {24, NN_MAX_LAYERS + 1, NN_ERR_MODEL_LAYERS},
-        {24, 5, NN_ERR_MODEL_LAYERS}, /* the last layer is then a dense relu */
+        {24, 5, NN_ERR_MODEL_LAYERS},          /* the last layer is then a dense relu */
         {field(0, 0), 4, NN_ERR_MODEL_LAYERS}, /* an unknown kind */
         {field(0, 0), NN_LAYER_DENSE, NN_ERR_MODEL_LAYERS},
         {field(0, 1), 5, NN_ERR_MODEL_LAYERS},              /* an unknown activation */
         {field(0, 1), NN_ACT_SOFTMAX, NN_ERR_MODEL_LAYERS}, /* softmax on a convolution */
         {field(0, 2), 0, NN_ERR_MODEL_LAYERS},              /* no filters */
         {field(0, 2), 7, NN_ERR_MODEL_TRUNCATED},
-        {field(0, 3), 0, NN_ERR_MODEL_LAYERS}, /* kernel 0 */
+        {field(0, 3), 0, NN_ERR_MODEL_LAYERS},  /* kernel 0 */
         {field(0, 3), 29, NN_ERR_MODEL_LAYERS}, /* larger than the input */
         {field(0, 3), NN_MAX_KERNEL + 1, NN_ERR_MODEL_LAYERS},
         {field(0, 5), 0, NN_ERR_MODEL_LAYERS}, /* strides are stored resolved */
         {field(0, 6), NN_MAX_KERNEL + 1, NN_ERR_MODEL_LAYERS},
-        {field(0, 7), 2, NN_ERR_MODEL_LAYERS}, /* an unknown padding */
+        {field(0, 7), 2, NN_ERR_MODEL_LAYERS},           /* an unknown padding */
         {field(1, 1), NN_ACT_RELU, NN_ERR_MODEL_LAYERS}, /* pooling has no activation */
         {field(1, 2), 3, NN_ERR_MODEL_LAYERS},           /* nor units */
         {field(1, 3), 0, NN_ERR_MODEL_LAYERS},
         {field(1, 5), 1, NN_ERR_MODEL_TRUNCATED}, /* stride 1: 25 x 25, then more weights */
-        {field(3, 2), 1, NN_ERR_MODEL_LAYERS},             /* flatten has no units */
+        {field(3, 2), 1, NN_ERR_MODEL_LAYERS},    /* flatten has no units */
         {field(3, 0), NN_LAYER_MAXPOOL2D, NN_ERR_MODEL_LAYERS},
         {field(4, 0), NN_LAYER_CONV2D, NN_ERR_MODEL_LAYERS}, /* a convolution on a flat input */
         {field(4, 3), 1, NN_ERR_MODEL_LAYERS},               /* dense has no kernel */

@@ -236,7 +236,8 @@ static nn_dataset *images(int n, int rows, int cols, int classes, uint64_t seed)
         for (size_t p = 0; p < px; p++) /* a band whose place is the class, on sparse noise */
             im[16 + i * px + p] = (int)(p % cols) * classes / cols == c
                                       ? (uint8_t)(150 + nn_rng_below(&rng, 100))
-                                      : nn_rng_below(&rng, 4) == 0 ? (uint8_t)nn_rng_below(&rng, 90) : 0;
+                                  : nn_rng_below(&rng, 4) == 0 ? (uint8_t)nn_rng_below(&rng, 90)
+                                                               : 0;
     }
     nn_dataset *ds = NULL;
     CHECK_STATUS(nn_dataset_create(&ds, im, il, lb, ll, classes), NN_OK);
@@ -245,8 +246,8 @@ static nn_dataset *images(int n, int rows, int cols, int classes, uint64_t seed)
 
 /* The parameters after some batches of net's layers on ds, trained with the SIMD kernels or
  * with their scalar references. */
-static float *train_twin(nn_dataset *ds, nn_shape in, int L, const nn_layer_spec *specs,
-                         int batch, int scalar, size_t *n) {
+static float *train_twin(nn_dataset *ds, nn_shape in, int L, const nn_layer_spec *specs, int batch,
+                         int scalar, size_t *n) {
     nn_net *net = NULL;
     CHECK_STATUS(nn_net_create_layers(&net, in, L, specs, 21), NN_OK);
     if (!net) return NULL;
@@ -277,11 +278,19 @@ static void simd_matches_scalar(void) {
         return;
     }
     const nn_layer_spec convnet[] = {
-        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 5, .kh = 3, .kw = 3},
+        /* 8 channels into pooling: its SIMD twin (four at a time) */
+        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 8, .kh = 3, .kw = 3},
         {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2},
-        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_TANH, .units = 7, .kh = 2, .kw = 3, .sh = 1,
-         .sw = 2, .padding = NN_PAD_SAME},
+        {.kind = NN_LAYER_CONV2D,
+         .act = NN_ACT_TANH,
+         .units = 7,
+         .kh = 2,
+         .kw = 3,
+         .sh = 1,
+         .sw = 2,
+         .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 13, .kh = 3, .kw = 1},
+        {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2, .sh = 1, .sw = 1, .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_FLATTEN},
         {.kind = NN_LAYER_DENSE, .act = NN_ACT_RELU, .units = 37},
         {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 10}};
@@ -290,12 +299,12 @@ static void simd_matches_scalar(void) {
     const int batches[3] = {1, 3, 13};
     for (int b = 0; b < 3; b++) {
         size_t n1 = 0, n2 = 0;
-        float *simd = train_twin(ds, in, 7, convnet, batches[b], 0, &n1);
-        float *scalar = train_twin(ds, in, 7, convnet, batches[b], 1, &n2);
+        float *simd = train_twin(ds, in, 8, convnet, batches[b], 0, &n1);
+        float *scalar = train_twin(ds, in, 8, convnet, batches[b], 1, &n2);
         CHECK(simd && scalar && n1 == n2 && memcmp(simd, scalar, n1 * sizeof(float)) == 0);
         int moved = 0; /* and the training did something */
         nn_net *fresh = NULL;
-        nn_net_create_layers(&fresh, in, 7, convnet, 21);
+        nn_net_create_layers(&fresh, in, 8, convnet, 21);
         for (size_t i = 0; fresh && simd && i < n1; i++) moved += simd[i] != fresh->params[i];
         CHECK(moved > (int)n1 / 2);
         nn_net_free(fresh);

@@ -1,13 +1,12 @@
 // architectures.js: the networks of the book that the page and the tools offer, and the short
 // layer syntax of `train.mjs --layers`, in one place. A network here is what Engine.createNetwork
 // takes ({inputShape, layers}); C checks it and says what each layer is (shapes, parameters).
+// No wasm here (the page imports it too): C checks the layers, and names a bad activation.
 // The syntax, comma-separated (activations: relu hidden and softmax last unless given):
 //   conv:FILTERS:K[:ACT][:sS][:same]   K is 3 or 3x2, S a stride (3 or 2x1)
 //   pool:K[:sS][:same]                 max pooling; strides default to the pool size
 //   flatten
 //   dense:UNITS[:ACT]
-import { ACTIVATIONS } from './nn.js';
-
 /** Chapter 2: the notebook's network. Chapter 5: listing 5.1's convnet. */
 export const ARCHITECTURES = Object.freeze({
   mlp: Object.freeze({ spec: 'dense:512,dense:10', batchSize: 128, epochs: 5, chapter: 2 }),
@@ -42,7 +41,7 @@ export function parseLayers(text) {
     for (const part of rest) {
       if (part === 'same' || part === 'valid') options.padding = part;
       else if (/^s\d/.test(part)) options.strides = pairOf(part.slice(1), 'a stride', token);
-      else if (ACTIVATIONS.includes(part)) options.activation = part;
+      else if (/^[a-z]+$/.test(part)) options.activation = part; // C says if it is not one
       else positional.push(part);
     }
     const last = i === tokens.length - 1;
@@ -88,6 +87,16 @@ export function network(archOrSpec, rows = 28, cols = 28) {
 }
 
 /** The dense-only architecture with these hidden sizes, in the syntax above. */
-export function mlpSpec(hidden) {
-  return [...hidden.map((h) => `dense:${h}`), 'dense:10'].join(',');
+export function mlpSpec(hidden, classes = 10) {
+  return [...hidden.map((h) => `dense:${h}`), `dense:${classes}`].join(',');
+}
+
+/** {inputShape, layers} for the page's settings: {arch, hidden}. */
+export function networkForSettings({ arch = DEFAULT_ARCH, hidden = [512] } = {}) {
+  return arch === 'mlp' ? network(mlpSpec(hidden)) : network(arch);
+}
+
+/** 'convnet' when a network (the layers C describes) has anything but dense layers. */
+export function archOf(layers) {
+  return layers.some((l) => l.type !== 'dense') ? 'convnet' : 'mlp';
 }

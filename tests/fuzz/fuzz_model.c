@@ -82,8 +82,8 @@ static int ref_shape(ref_layer *y, int last) {
         y->orank = 1, y->oh = y->ow = 1, y->oc = (int)in_values;
         y->nw = y->nb = 0;
     } else {
-        if (y->kh < 1 || y->kh > NN_MAX_KERNEL || y->kw < 1 || y->kw > NN_MAX_KERNEL ||
-            y->sh < 1 || y->sh > NN_MAX_KERNEL || y->sw < 1 || y->sw > NN_MAX_KERNEL || y->pad > 1)
+        if (y->kh < 1 || y->kh > NN_MAX_KERNEL || y->kw < 1 || y->kw > NN_MAX_KERNEL || y->sh < 1 ||
+            y->sh > NN_MAX_KERNEL || y->sw < 1 || y->sw > NN_MAX_KERNEL || y->pad > 1)
             return M_LAYERS;
         if (y->irank != 3) return M_LAYERS;
         y->orank = 3;
@@ -218,8 +218,7 @@ static int model_faults(const uint8_t *b, size_t len) {
 
 /* The forward pass of one sample in double, as nn.h describes each kind; returns the largest
  * sum of |w x| + |b| over all units: below FLT_MAX / 4 float cannot overflow in any order. */
-static double ref_forward(const ref_model *m, const float *params, const float *x,
-                          double *probs) {
+static double ref_forward(const ref_model *m, const float *params, const float *x, double *probs) {
     int width = m->ih * m->iw * m->ic;
     for (int i = 0; i < m->L; i++) {
         int n = m->l[i].oh * m->l[i].ow * m->l[i].oc;

@@ -64,10 +64,17 @@ static int fuzz_train(const uint8_t *data, size_t size) {
         uint32_t g = fuzz_u8(data, size, 52);
         int k = 1 + (int)fuzz_u8(data, size, 51) % TR_SIDE, same = g & 1, pool = g & 2;
         nn_layer_spec specs[4] = {
-            {.kind = NN_LAYER_CONV2D, .act = act, .units = 1 + (int)fuzz_u8(data, size, 50) % 5,
-             .kh = k, .kw = 1 + (int)(g >> 4) % k, .sh = 1 + (int)(g >> 2) % 2, .sw = 1,
+            {.kind = NN_LAYER_CONV2D,
+             .act = act,
+             .units = 1 + (int)fuzz_u8(data, size, 50) % 5,
+             .kh = k,
+             .kw = 1 + (int)(g >> 4) % k,
+             .sh = 1 + (int)(g >> 2) % 2,
+             .sw = 1,
              .padding = same ? NN_PAD_SAME : NN_PAD_VALID},
-            {.kind = NN_LAYER_MAXPOOL2D, .kh = 1 + (int)(g >> 3) % 2, .kw = 1,
+            {.kind = NN_LAYER_MAXPOOL2D,
+             .kh = 1 + (int)(g >> 3) % 2,
+             .kw = 1,
              .padding = NN_PAD_SAME},
             {.kind = NN_LAYER_FLATTEN},
             {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = TR_CLASSES}};

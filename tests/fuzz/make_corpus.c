@@ -130,8 +130,8 @@ static void model_put(const char *name, nn_net *net, int v1, void (*corrupt)(uin
     free(p);
 }
 
-static void model_seed(const char *name, int L, const int *sizes, const nn_activation *acts,
-                       int v1, void (*corrupt)(uint8_t *p, size_t *n)) {
+static void model_seed(const char *name, int L, const int *sizes, const nn_activation *acts, int v1,
+                       void (*corrupt)(uint8_t *p, size_t *n)) {
     nn_net *net = NULL;
     if (nn_net_create(&net, L, sizes, acts, 11) != NN_OK) {
         fprintf(stderr, "make_corpus: cannot create the network of %s\n", name);
@@ -209,8 +209,14 @@ static void model_seeds(void) {
         {.kind = NN_LAYER_FLATTEN},
         {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 3}};
     const nn_layer_spec c2[] = {
-        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_TANH, .units = 2, .kh = 2, .kw = 3, .sh = 2,
-         .sw = 1, .padding = NN_PAD_SAME},
+        {.kind = NN_LAYER_CONV2D,
+         .act = NN_ACT_TANH,
+         .units = 2,
+         .kh = 2,
+         .kw = 3,
+         .sh = 2,
+         .sw = 1,
+         .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_CONV2D, .act = NN_ACT_LINEAR, .units = 3, .kh = 1, .kw = 1},
         {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 3, .sh = 1, .sw = 2, .padding = NN_PAD_SAME},
         {.kind = NN_LAYER_FLATTEN},
@@ -291,8 +297,8 @@ static void preprocess_seeds(void) {
 
 /* ---- train: which options are fuzzed, then their fields (see fuzz_train.c) ---- */
 
-static void train_seed_arch(const char *name, uint8_t pick, int opt, float lr, float eps,
-                            int batch, int limit, uint8_t conv, uint8_t filters, uint8_t kernel,
+static void train_seed_arch(const char *name, uint8_t pick, int opt, float lr, float eps, int batch,
+                            int limit, uint8_t conv, uint8_t filters, uint8_t kernel,
                             uint8_t geometry) {
     uint8_t buf[53] = {0};
     buf[0] = pick;
