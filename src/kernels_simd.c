@@ -209,6 +209,15 @@ void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k,
     else gemm_rv(c, a, 1, (size_t)lda, b, m, k, n, 0, n);
 }
 
+void mm_tn_cols_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n, int j0,
+                     int j1) {
+    if (n < NARROW) { /* narrow: the scalar reference (the same bits) */
+        mm_tn_cols_scalar(c, a, lda, b, m, k, n, j0, j1);
+        return;
+    }
+    gemm_rv(c, a, 1, (size_t)lda, b, m, k, n, j0, j1);
+}
+
 /* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are
  *      packed 8 at a time into [k x 8] panels, B (W's rows) is splat in place, and the tile is
  *      stored through 4x4 in-register transposes. No copy of W, transposed or not. ---- */

@@ -14,6 +14,7 @@ const SHELL_FILES = [
     'worker-core.js',
     'model-store.js',
     'training-settings.js',
+    'architectures.js',
     'ui/charts.js',
     'ui/digits.js',
     'ui/draw.js',
