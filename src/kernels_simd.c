@@ -14,14 +14,9 @@
 
 #include <stddef.h>
 #include <string.h>
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define INLINE static inline __attribute__((always_inline))
 #define KC 512 /* k per block: a B panel of KC x 12 floats (24 KB) stays in L1 */
-
-INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
-}
 
 /* ---- rv tiles: C[R x 4V] at ldc, = (or += when acc) sum_p A(r,p) B(p,v) for p < k, with
  *      A(r,p) = a[r*ar + p*ac] (R row pointers; rows past `rows` repeat the last one, so that a
