@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
-import { byTestId, drawDigit, gotoReady, importModel, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
+import { byTestId, drawDigit, importModel, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
 
 const skip = haveChromium() ? false : 'no Chromium at /usr/bin/chromium (node scripts/setup.mjs --test installs it)';
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
