@@ -5,11 +5,21 @@
  * never starts, and a module that does not parse. The failures that every engine can show for
  * real (a module that throws at load, file://) are in engines.test.mjs. */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
 import { byTestId, gotoReady, waitState, waitText } from './helpers/page-actions.mjs';
 
 const skip = haveChromium() ? false : 'no Chromium at /usr/bin/chromium (node scripts/setup.mjs --test installs it)';
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.1 A and AA violations of the page as it is (as tests/a11y.test.mjs). */
+async function violations(page) {
+    await page.evaluate(AXE);
+    const r = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 describe('boot', { skip }, () => {
     let srv;
@@ -80,6 +90,7 @@ describe('boot', { skip }, () => {
                 await page.waitForTimeout(500);
                 assert.equal(await byTestId(page, 'status').getAttribute('data-state'), 'boot-error', 'app.js did not start a worker over it');
                 assert.equal(await page.evaluate(() => document.querySelector('[data-testid="samples"]').children.length), 0);
+                assert.deepEqual(await violations(page), [], 'the message passes WCAG 2.1 AA (axe-core)');
             },
         );
     });
@@ -107,6 +118,7 @@ describe('boot', { skip }, () => {
                 const message = await waitText(page, 'boot-error', /no pudo arrancar/);
                 assert.match(message, /^La página no pudo arrancar\..*SyntaxError.*The page could not start\./s);
                 assert.equal(await byTestId(page, 'status').textContent(), 'La página no pudo arrancar.');
+                assert.deepEqual(await violations(page), [], 'the message passes WCAG 2.1 AA (axe-core)');
             });
         } finally {
             srv.override('/ui/digits.js', null);
