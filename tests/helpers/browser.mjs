@@ -22,8 +22,8 @@ export const haveChromium = () => fs.existsSync(CHROMIUM);
 
 /**
  * The real handler on 127.0.0.1:0; `requests` lists every path asked for. override(path, body)
- * answers that path with the given JavaScript instead of the file (with the same headers), for
- * tests of a module that fails; override(path, null) ends it.
+ * answers that path with the given JavaScript (or HTML, for a .html path) instead of the file,
+ * with the same headers: a module that fails, a page of a tool's own; override(path, null) ends it.
  */
 export async function startServer() {
     const handle = createHandler();
@@ -31,10 +31,10 @@ export async function startServer() {
     const overrides = new Map();
     const server = http.createServer((req, res) => {
         requests.push(req.url);
-        const body = overrides.get(req.url.split('?')[0]);
-        if (body == null) return handle(req, res);
-        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-        res.end(body);
+        const over = overrides.get(req.url.split('?')[0]);
+        if (!over) return handle(req, res);
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': over.type, 'Cache-Control': 'no-store' });
+        res.end(over.body);
     });
     await new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -45,7 +45,8 @@ export async function startServer() {
         url: `http://127.0.0.1:${port}/`,
         origin: `http://127.0.0.1:${port}`,
         requests,
-        override: (urlPath, body) => (body == null ? overrides.delete(urlPath) : overrides.set(urlPath, body)),
+        override: (urlPath, body, type = urlPath.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8') =>
+            body == null ? overrides.delete(urlPath) : overrides.set(urlPath, { body, type }),
         close: () =>
             new Promise((resolve) => {
                 server.close(() => resolve());
