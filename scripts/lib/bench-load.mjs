@@ -3,8 +3,8 @@
 //   node scripts/lib/bench-load.mjs [--quick]
 // An epoch of the Keras recipe on 1 thread (nn.wasm), on as many threads as cores, on twice as
 // many (a browser that reports more cores than there are), and as the page trains (ThreadTuner
-// over twice as many threads, in chunks of ~70 ms); each on an idle machine and with a busy
-// process on one core (pinned with taskset when there is one). Rounds interleave the
+// over twice as many threads, chunks of ~70 ms, 3 epochs); each on an idle machine and with a
+// busy process on one core (pinned with taskset when there is one). Rounds interleave the
 // configurations; each ratio is the median of per-round ratios against 1 thread under the same
 // load. The goal: threads never slower than one.
 import { spawn, spawnSync } from 'node:child_process';
@@ -71,6 +71,9 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
     const many = Math.min(64, 2 * cores);
     const rounds = quick ? 1 : 3;
     const batches = quick ? 160 : BATCHES_PER_EPOCH;
+    // the tuner spends its first second or so measuring: it is timed over a page's training, 3
+    // epochs, so that its figure is the page's, not only its start's
+    const pageBatches = quick ? 320 : 3 * BATCHES_PER_EPOCH;
     const loadBefore = os.loadavg()[0];
     data ??= await loadIdxFiles();
     const one = await loadNN();
@@ -83,7 +86,7 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
         ['1 thread', one, 1],
         [`${cores} threads (the cores)`, mt, cores],
         [`${many} threads (twice the cores)`, mt, many],
-        [`as the page trains: tuner over ${many} threads`, mt, 'auto'],
+        [`as the page trains: tuner over ${many} threads (${quick ? '320 batches' : '3 epochs'})`, mt, 'auto'],
     ];
     log(
         `\n== threads under load: ${rounds > 1 ? `median of ${rounds} interleaved rounds of ` : ''}${batches === BATCHES_PER_EPOCH ? 'an epoch' : `${batches} batches`}, ${cores} cores`,
@@ -97,7 +100,8 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
             const busy = load === 'busy' ? await busyCore(cores) : null;
             pinned ??= busy?.pinned ?? null;
             try {
-                for (const [name, engine, threads] of configs) (runs[`${load}|${name}`] ??= []).push(train(engine, sets.get(engine), threads, batches));
+                for (const [name, engine, threads] of configs)
+                    (runs[`${load}|${name}`] ??= []).push(train(engine, sets.get(engine), threads, threads === 'auto' ? pageBatches : batches));
             } finally {
                 busy?.stop();
             }
