@@ -62,6 +62,19 @@ test('a near tie goes to fewer threads; a single slow chunk does not decide', ()
     assert.equal(noisy.chosen, 2);
 });
 
+test('a recheck keeps the count in use when another is within noise of it', () => {
+    const tuner = new ThreadTuner(2, { recheckMs: 100 });
+    simulate(tuner, (n) => (n === 2 ? 80 : 40), 10);
+    assert.equal(tuner.chosen, 2);
+    // now 1 thread measures 3% faster: within `keep` (5%), the choice stays
+    const used = simulate(tuner, (n) => (n === 1 ? 82.4 : 80), 60);
+    assert.ok(used.includes(1), 'it did measure again');
+    assert.equal(tuner.chosen, 2);
+    // 10% faster is no noise: it switches
+    simulate(tuner, (n) => (n === 1 ? 88 : 80), 60);
+    assert.equal(tuner.chosen, 1);
+});
+
 test('measures again after recheckMs of training, and follows a change of load', () => {
     const tuner = new ThreadTuner(2, { recheckMs: 1000 });
     let busy = false;

@@ -147,19 +147,21 @@ export function threadSupport() {
  * faster (another busy process, more threads than cores, a browser reporting cores it does not
  * have). Chunks of training go round the candidates (all the threads, half, ..., 1) for a few
  * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and
- * fewer threads win a near tie. After recheckMs of training it measures again (in fewer rounds),
- * since the load changes. The count never changes the results, only the speed.
+ * fewer threads win a near tie (within `tie`). After recheckMs of training it measures again (in
+ * fewer rounds), since the load changes, and keeps its count unless another is faster by more
+ * than `keep`. The count never changes the results, only the speed.
  *   const tuner = new ThreadTuner(engine.threads);
  *   each chunk: engine.useThreads(tuner.threads); ...train...; tuner.record(samples, ms)
  */
 export class ThreadTuner {
-  constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, skip = 2 } = {}) {
+  constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, keep = 0.05, skip = 2 } = {}) {
     this.candidates = [];
     for (let c = Math.max(1, Math.trunc(max)); ; c = Math.ceil(c / 2)) {
       this.candidates.push(c);
       if (c === 1) break;
     }
-    this.options = { recheckRounds, recheckMs, tie };
+    this.options = { recheckRounds, recheckMs, tie, keep };
+    this.decided = false;
     this.chosen = this.candidates[0]; // until measured: all of them
     this.skip = this.candidates.length > 1 ? skip : 0;
     this.sinceProbe = 0;
@@ -204,8 +206,11 @@ export class ThreadTuner {
     };
     this.measured = new Map([...this.rates].map(([c, xs]) => [c, median(xs)]));
     const best = Math.max(...this.measured.values());
-    const good = [...this.measured].filter(([, rate]) => rate >= best * (1 - this.options.tie)).map(([c]) => c);
-    this.chosen = Math.min(...good);
+    const near = (rate, margin) => rate >= best * (1 - margin);
+    // a recheck keeps the count in use unless another is clearly faster: noise does not flip it
+    if (!(this.decided && near(this.measured.get(this.chosen), this.options.keep)))
+      this.chosen = Math.min(...[...this.measured].filter(([, rate]) => near(rate, this.options.tie)).map(([c]) => c));
+    this.decided = true;
     this.sinceProbe = 0;
   }
 }
