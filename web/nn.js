@@ -540,6 +540,17 @@ export class Network {
     return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();
   }
 
+  /**
+   * Overwrites all parameters (as params() lists them). Nothing checks the values: to use
+   * weights from outside, save() and engine.loadModel() the result, which checks them all
+   * (web/formats/index.js does so).
+   */
+  setParams(values) {
+    if (!(values instanceof Float32Array) || values.length !== this.paramCount)
+      throw new NNError(Status.ARG, `${this.e.statusText(Status.ARG)} (${this.paramCount} parameters expected)`);
+    this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).set(values);
+  }
+
   free() {
     if (this.ptr) this.e.x.nn_net_free(this.ptr);
     this.ptr = 0;
