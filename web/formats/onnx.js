@@ -107,17 +107,40 @@ export function exportOnnx({ inputShape, layers, params }) {
   });
   nodes[nodes.length - 1].output = 'probabilities';
 
+  const classes = layers[layers.length - 1].outputShape[0];
+  const inputDims = inputShape.length === 3 ? ['N', inputShape[2], inputShape[0], inputShape[1]] : ['N', inputShape[0]];
+  return encodeOnnx({
+    nodes,
+    initializers: inits,
+    input: { name: 'input', dims: inputDims },
+    output: { name: 'probabilities', dims: ['N', classes] },
+  });
+}
+
+/**
+ * A ModelProto of a graph: nodes [{opType, inputs, output, name, attrs}] (an attribute is an int,
+ * ints, a string, or {f} for a float), initializers [{name, dims, values, type?: 'int64'}], one
+ * input and one output {name, dims (numbers, or strings for symbolic sizes)}. The exporter's
+ * writer; the tests build other exporters' graphs with it.
+ */
+export function encodeOnnx({ nodes, initializers, input, output, opset = OPSET, producer = 'mnist-wasm' }) {
   const attribute = (w, key, value) => {
     w.string(1, key);
     if (Array.isArray(value)) {
-      for (const v of value) w.int(8, v);
+      for (const v of value) w.int(8, v); // proto2: repeated int64 unpacked, as onnx writes them
       w.int(20, ATTR.INTS);
+    } else if (typeof value === 'string') {
+      w.string(4, value);
+      w.int(20, ATTR.STRING);
+    } else if (typeof value === 'object') {
+      w.float(2, value.f); // {f: x}: a float attribute, even when x is a whole number
+      w.int(20, ATTR.FLOAT);
     } else {
       w.int(3, value);
       w.int(20, ATTR.INT);
     }
   };
-  const valueInfo = (w, name, dims) => {
+  const valueInfo = (w, { name, dims }) => {
     w.string(1, name);
     w.message(2, (type) =>
       type.message(1, (t) => {
@@ -128,34 +151,36 @@ export function exportOnnx({ inputShape, layers, params }) {
       }),
     );
   };
-  const classes = layers[layers.length - 1].outputShape[0];
-  const inputDims = inputShape.length === 3 ? ['N', inputShape[2], inputShape[0], inputShape[1]] : ['N', inputShape[0]];
+  const tensor = (w, t) => {
+    for (const d of t.dims) w.int(1, d);
+    w.int(2, t.type === 'int64' ? INT64 : FLOAT);
+    w.string(8, t.name);
+    if (t.type === 'int64') {
+      const raw = new Uint8Array(8 * t.values.length);
+      t.values.forEach((v, i) => new DataView(raw.buffer).setBigInt64(8 * i, BigInt(v), true));
+      w.bytes(9, raw);
+    } else w.bytes(9, float32Bytes(t.values));
+  };
   const graph = (g) => {
     for (const n of nodes)
       g.message(1, (w) => {
-        for (const input of n.inputs) w.string(1, input);
+        for (const i of n.inputs) w.string(1, i);
         w.string(2, n.output);
         w.string(3, n.name);
         w.string(4, n.opType);
-        for (const [k, v] of Object.entries(n.attrs)) w.message(5, (a) => attribute(a, k, v));
+        for (const [k, v] of Object.entries(n.attrs ?? {})) w.message(5, (a) => attribute(a, k, v));
       });
     g.string(2, 'mnist_wasm');
-    for (const t of inits)
-      g.message(5, (w) => {
-        for (const d of t.dims) w.int(1, d);
-        w.int(2, FLOAT);
-        w.string(8, t.name);
-        w.bytes(9, float32Bytes(t.values));
-      });
-    g.message(11, (w) => valueInfo(w, 'input', inputDims));
-    g.message(12, (w) => valueInfo(w, 'probabilities', ['N', classes]));
+    for (const t of initializers) g.message(5, (w) => tensor(w, t));
+    g.message(11, (w) => valueInfo(w, input));
+    g.message(12, (w) => valueInfo(w, output));
   };
   const model = new Writer();
   model.int(1, IR_VERSION);
-  model.string(2, 'mnist-wasm');
+  model.string(2, producer);
   model.string(3, '1');
   model.message(7, graph);
-  model.message(8, (o) => o.int(2, OPSET));
+  model.message(8, (o) => o.int(2, opset));
   return model.finish();
 }
 
