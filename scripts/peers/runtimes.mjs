@@ -8,20 +8,22 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 let tfPromise = null;
 
-/** TensorFlow.js on its wasm backend (XNNPACK, one thread), or 'cpu' (which can also train). */
-export function loadTf(backend = 'wasm') {
+/**
+ * TensorFlow.js on its wasm backend (XNNPACK, one thread), or on 'cpu' (slower, but it can train
+ * convolutions). Each call switches to the backend asked for.
+ */
+export async function loadTf(backend = 'wasm') {
   tfPromise ??= (async () => {
     const tf = await import('@tensorflow/tfjs');
-    if (backend === 'wasm') {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-      wasm.setThreadsCount(1);
-    }
-    await tf.setBackend(backend);
-    await tf.ready();
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
+    wasm.setThreadsCount(1);
     return tf;
   })();
-  return tfPromise;
+  const tf = await tfPromise;
+  if (tf.getBackend() !== backend) await tf.setBackend(backend);
+  await tf.ready();
+  return tf;
 }
 
 /**
@@ -60,10 +62,10 @@ export function loadOrt() {
   return ortPromise;
 }
 
-/** Probabilities of an ONNX Runtime session for n inputs of 784 floats (its input's shape). */
-export async function ortPredict(ort, session, x, n) {
+/** Probabilities of an ONNX Runtime session for n inputs (shaped as its input says, or dims). */
+export async function ortPredict(ort, session, x, n, dims = null) {
   const meta = session.inputMetadata?.[0];
-  const dims = meta?.shape?.slice(1).map(Number);
+  dims ??= meta?.shape?.slice(1).map(Number);
   const shape = dims && dims.every((d) => d > 0) ? [n, ...dims] : [n, x.length / n];
   const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, shape) });
   return out[session.outputNames[0]].data;

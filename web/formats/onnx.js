@@ -119,7 +119,7 @@ export function exportOnnx({ inputShape, layers, params }) {
 
 /**
  * A ModelProto of a graph: nodes [{opType, inputs, output, name, attrs}] (an attribute is an int,
- * ints, a string, or {f} for a float), initializers [{name, dims, values, type?: 'int64'}], one
+ * ints, a string, {f} for a float or {tensor: {dims, values, type?}}), initializers [{name, dims, values, type?: 'int64'}], one
  * input and one output {name, dims (numbers, or strings for symbolic sizes)}. The exporter's
  * writer; the tests build other exporters' graphs with it.
  */
@@ -132,6 +132,9 @@ export function encodeOnnx({ nodes, initializers, input, output, opset = OPSET, 
     } else if (typeof value === 'string') {
       w.string(4, value);
       w.int(20, ATTR.STRING);
+    } else if (value?.tensor) {
+      w.message(5, (t) => tensor(t, { name: key, ...value.tensor }));
+      w.int(20, ATTR.TENSOR);
     } else if (typeof value === 'object') {
       w.float(2, value.f); // {f: x}: a float attribute, even when x is a whole number
       w.int(20, ATTR.FLOAT);

@@ -114,6 +114,10 @@ function chainOf(topology) {
       if (!from || from.length !== 1 || from[0] !== (layers[i - 1]?.config?.name ?? layers[i - 1]?.name))
         throw new FormatError(`layer "${l?.config?.name ?? i + 1}" does not take the layer before it alone: only a chain of layers is read`);
     });
+    const out = config.output_layers;
+    const lastName = layers[layers.length - 1]?.config?.name ?? layers[layers.length - 1]?.name;
+    if (Array.isArray(out) && (out.length !== 1 || !Array.isArray(out[0]) || out[0][0] !== lastName))
+      throw new FormatError(`the ${cls} model's output is not its last layer: only a chain of layers is read`);
     return layers;
   }
   throw new FormatError(`a Keras model of class ${JSON.stringify(cls)}; Sequential models (and functional ones that are a chain of layers) are read`);
