@@ -3,9 +3,9 @@
 // checking our import of what TF.js writes: model.json + weights in the layout of TF.js' own
 // file and downloads handlers (or split into shards as tensorflowjs_converter does), and TF.js'
 // own test accuracy (model.evaluate) to compare with `model.mjs evaluate`.
-//   node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--epochs 1] [--limit N]
-//        [--shards N] [--data DIR] [--json]
-// mlp: Dense(512, relu), Dense(10, softmax) on the wasm backend; convnet: Conv2D(8, 3, relu),
+//   node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--hidden 512] [--epochs 1]
+//        [--limit N] [--shards N] [--data DIR] [--json]
+// mlp: Dense(HIDDEN, relu), Dense(10, softmax) on the wasm backend; convnet: Conv2D(8, 3, relu),
 // MaxPooling2D(2), Flatten, Dense(10, softmax) on the cpu backend (TF.js' wasm backend cannot
 // train convolutions); RMSprop(0.001), batch 128, categorical cross-entropy.
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { DEFAULT_DATA_DIR, FILES, readIdx } from '../lib/data.mjs';
 import { writeModelFiles } from '../lib/model-files.mjs';
 import { loadTf } from './runtimes.mjs';
 
-const USAGE = 'usage: node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--epochs 1] [--limit N] [--shards N] [--data DIR] [--json]';
+const USAGE = 'usage: node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--hidden 512] [--epochs 1] [--limit N] [--shards N] [--data DIR] [--json]';
 
 function parse(argv) {
   const { values } = parseArgs({
@@ -23,6 +23,7 @@ function parse(argv) {
       out: { type: 'string' },
       arch: { type: 'string', default: 'mlp' },
       epochs: { type: 'string', default: '1' },
+      hidden: { type: 'string', default: '512' },
       limit: { type: 'string', default: '60000' },
       shards: { type: 'string', default: '1' },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
@@ -38,7 +39,7 @@ function parse(argv) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a whole number >= 1`);
     return v;
   };
-  return { ...values, epochs: int('epochs'), limit: int('limit'), shards: int('shards') };
+  return { ...values, epochs: int('epochs'), hidden: int('hidden'), limit: int('limit'), shards: int('shards') };
 }
 
 /** model.json and weights files as TF.js' file handler writes them, the weights in `shards` files. */
@@ -61,7 +62,7 @@ export function tfjsFiles(artifacts, shards = 1) {
 }
 
 /** Trains and saves; returns TF.js' test accuracy and the files. */
-export async function trainTfjs({ arch = 'mlp', epochs = 1, limit = 60000, shards = 1, data = DEFAULT_DATA_DIR }, log = () => {}) {
+export async function trainTfjs({ arch = 'mlp', hidden = 512, epochs = 1, limit = 60000, shards = 1, data = DEFAULT_DATA_DIR }, log = () => {}) {
   const tf = await loadTf(arch === 'mlp' ? 'wasm' : 'cpu');
   const read = async (name, header) => (await readIdx(data, name)).subarray(header);
   const [trainX, trainY, testX, testY] = await Promise.all([
@@ -74,7 +75,7 @@ export async function trainTfjs({ arch = 'mlp', epochs = 1, limit = 60000, shard
   const tensors = (x, y, n) => [tf.tensor(Float32Array.from(x.subarray(0, n * 784), (v) => v / 255), [n, ...shape]), tf.oneHot(tf.tensor1d(y.subarray(0, n), 'int32'), 10)];
   const model = tf.sequential();
   if (arch === 'mlp') {
-    model.add(tf.layers.dense({ units: 512, activation: 'relu', inputShape: shape }));
+    model.add(tf.layers.dense({ units: hidden, activation: 'relu', inputShape: shape }));
   } else {
     model.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: shape }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -98,7 +99,7 @@ async function main() {
   try {
     const r = await trainTfjs(opts, (l) => !opts.json && console.log(l));
     const written = await writeModelFiles(opts.out, r.files);
-    const out = { arch: opts.arch, epochs: opts.epochs, trainSamples: opts.limit, testLoss: r.testLoss, testAccuracy: r.testAccuracy, files: written };
+    const out = { arch: opts.arch, hidden: opts.arch === 'mlp' ? opts.hidden : null, epochs: opts.epochs, trainSamples: opts.limit, testLoss: r.testLoss, testAccuracy: r.testAccuracy, files: written };
     console.log(opts.json ? JSON.stringify(out) : `TensorFlow.js' own evaluation: test loss ${r.testLoss.toFixed(4)}, accuracy ${(100 * r.testAccuracy).toFixed(2)}%; wrote ${written.join(', ')}`);
   } catch (e) {
     console.error(`tfjs_train.mjs: ${e.message}`);
