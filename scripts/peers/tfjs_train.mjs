@@ -4,17 +4,19 @@
 // file and downloads handlers (or split into shards as tensorflowjs_converter does), and TF.js'
 // own test accuracy (model.evaluate) to compare with `model.mjs evaluate`.
 //   node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--hidden 512] [--epochs 1]
-//        [--limit N] [--shards N] [--data DIR] [--json]
+//        [--limit N] [--shards N] [--seed 1] [--data DIR] [--json]
 // mlp: Dense(HIDDEN, relu), Dense(10, softmax) on the wasm backend; convnet: Conv2D(8, 3, relu),
 // MaxPooling2D(2), Flatten, Dense(10, softmax) on the cpu backend (TF.js' wasm backend cannot
-// train convolutions); RMSprop(0.001), batch 128, categorical cross-entropy.
+// train convolutions); RMSprop(0.001), batch 128, categorical cross-entropy. TF.js draws its
+// initial weights and shuffles from Math.random: a seeded generator stands in for it meanwhile,
+// so that a seed gives the same model on the same backend.
 import { parseArgs } from 'node:util';
 import { parseOrExit } from '../lib/cli.mjs';
 import { DEFAULT_DATA_DIR, FILES, readIdx } from '../lib/data.mjs';
 import { writeModelFiles } from '../lib/model-files.mjs';
 import { loadTf } from './runtimes.mjs';
 
-const USAGE = 'usage: node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--hidden 512] [--epochs 1] [--limit N] [--shards N] [--data DIR] [--json]';
+const USAGE = 'usage: node scripts/peers/tfjs_train.mjs --out DIR [--arch mlp|convnet] [--hidden 512] [--epochs 1] [--limit N] [--shards N] [--seed 1] [--data DIR] [--json]';
 
 function parse(argv) {
   const { values } = parseArgs({
@@ -26,6 +28,7 @@ function parse(argv) {
       hidden: { type: 'string', default: '512' },
       limit: { type: 'string', default: '60000' },
       shards: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
       data: { type: 'string', default: DEFAULT_DATA_DIR },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -39,7 +42,7 @@ function parse(argv) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a whole number >= 1`);
     return v;
   };
-  return { ...values, epochs: int('epochs'), hidden: int('hidden'), limit: int('limit'), shards: int('shards') };
+  return { ...values, epochs: int('epochs'), hidden: int('hidden'), limit: int('limit'), shards: int('shards'), seed: int('seed') };
 }
 
 /** model.json and weights files as TF.js' file handler writes them, the weights in `shards` files. */
@@ -62,7 +65,28 @@ export function tfjsFiles(artifacts, shards = 1) {
 }
 
 /** Trains and saves; returns TF.js' test accuracy and the files. */
-export async function trainTfjs({ arch = 'mlp', hidden = 512, epochs = 1, limit = 60000, shards = 1, data = DEFAULT_DATA_DIR }, log = () => {}) {
+/** xorshift32 floats in [0, 1) */
+function seeded(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+export async function trainTfjs({ arch = 'mlp', hidden = 512, epochs = 1, limit = 60000, shards = 1, seed = 1, data = DEFAULT_DATA_DIR }, log = () => {}) {
+  const random = Math.random;
+  Math.random = seeded(seed);
+  try {
+    return await train({ arch, hidden, epochs, limit, shards, data }, log);
+  } finally {
+    Math.random = random;
+  }
+}
+
+async function train({ arch, hidden, epochs, limit, shards, data }, log) {
   const tf = await loadTf(arch === 'mlp' ? 'wasm' : 'cpu');
   const read = async (name, header) => (await readIdx(data, name)).subarray(header);
   const [trainX, trainY, testX, testY] = await Promise.all([

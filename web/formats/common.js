@@ -6,9 +6,18 @@
 // bias null for none (zeros), rows 'chw' when a dense kernel's rows follow a channels-first
 // flatten (web/formats/import.js reorders them, knowing the shapes from C).
 
+const MAX_MESSAGE = 400;
+
+/**
+ * A file that cannot be read. Messages quote names from the file: control characters are
+ * escaped and long messages cut, so that a refusal is always one readable line.
+ */
 export class FormatError extends Error {
   constructor(message) {
-    super(message);
+    // eslint-disable-next-line no-control-regex -- these are the characters to escape
+    let m = String(message).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE - 1)}…`;
+    super(m);
     this.name = 'FormatError';
   }
 }

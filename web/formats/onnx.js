@@ -12,6 +12,7 @@ export const OPSET = 13;
 const IR_VERSION = 7; // the IR of opset 13 (ONNX 1.8)
 const MIN_OPSET = 7; // Gemm, Softmax and the rest as here since ONNX 1.2
 const FLOAT = 1;
+const MAX_DIM = 0x7fffffff; // what C's int sizes take
 const INT64 = 7;
 const DATA_TYPES = { 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'double', 12: 'uint32', 13: 'uint64', 16: 'bfloat16' };
 const ACTIVATION_OPS = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', softmax: 'Softmax' };
@@ -198,7 +199,7 @@ function floats(t, what) {
   if (t.segment) throw new FormatError(`${what}: a segmented tensor is not read`);
   if (t.dataType !== FLOAT)
     throw new FormatError(`${what}: its values are ${DATA_TYPES[t.dataType] ?? `of data type ${t.dataType}`}; only float32 weights are read`);
-  if (t.dims.some((d) => d < 0)) throw new FormatError(`${what}: a negative dimension`);
+  if (t.dims.some((d) => d < 0 || d > MAX_DIM)) throw new FormatError(`${what}: a dimension of ${t.dims.find((d) => d < 0 || d > MAX_DIM)}`);
   const n = product(t.dims);
   if (t.rawData) {
     if (t.rawData.length !== 4 * n)
@@ -221,17 +222,46 @@ function ints(t, what) {
   return t.int64Data;
 }
 
+// The attributes read, with the kind each must be; others are ignored.
+const ATTRIBUTES = {
+  pads: ATTR.INTS,
+  strides: ATTR.INTS,
+  dilations: ATTR.INTS,
+  kernel_shape: ATTR.INTS,
+  perm: ATTR.INTS,
+  axis: ATTR.INT,
+  group: ATTR.INT,
+  ceil_mode: ATTR.INT,
+  storage_order: ATTR.INT,
+  transA: ATTR.INT,
+  transB: ATTR.INT,
+  alpha: ATTR.FLOAT,
+  beta: ATTR.FLOAT,
+  auto_pad: ATTR.STRING,
+  value: ATTR.TENSOR,
+};
+const ATTR_KINDS = { [ATTR.INT]: 'an integer', [ATTR.INTS]: 'a list of integers', [ATTR.FLOAT]: 'a float', [ATTR.STRING]: 'a string', [ATTR.TENSOR]: 'a tensor' };
+
 function attributes(n, where) {
   const out = {};
   for (const a of n.attribute) {
-    const type = a.type ?? (a.ints.length ? ATTR.INTS : a.i !== undefined ? ATTR.INT : a.f !== undefined ? ATTR.FLOAT : a.t ? ATTR.TENSOR : 0);
+    const want = Object.hasOwn(ATTRIBUTES, a.name ?? '') ? ATTRIBUTES[a.name] : 0;
+    if (!want) continue;
+    const type = a.type ?? (a.ints.length ? ATTR.INTS : a.i !== undefined ? ATTR.INT : a.f !== undefined ? ATTR.FLOAT : a.t ? ATTR.TENSOR : a.s ? ATTR.STRING : 0);
+    if (type !== want) throw new FormatError(`${where}: attribute "${a.name}" must be ${ATTR_KINDS[want]}`);
     if (type === ATTR.INT) out[a.name] = a.i ?? 0;
     else if (type === ATTR.INTS) out[a.name] = a.ints;
     else if (type === ATTR.FLOAT) out[a.name] = a.f ?? 0;
-    else if (type === ATTR.FLOATS) out[a.name] = a.floats;
-    else if (type === ATTR.TENSOR) out[a.name] = a.t;
-    else if (type === ATTR.STRING) out[a.name] = new TextDecoder().decode(a.s ?? new Uint8Array(0));
-    else throw new FormatError(`${where}: attribute "${a.name}" of a kind this reader does not take`);
+    else if (type === ATTR.TENSOR) {
+      if (!a.t) throw new FormatError(`${where}: attribute "${a.name}" holds no tensor`);
+      out[a.name] = a.t;
+    } else {
+      try {
+        out[a.name] = new TextDecoder('utf-8', { fatal: true }).decode(a.s ?? new Uint8Array(0));
+      } catch {
+        throw new FormatError(`${where}: attribute "${a.name}" is not UTF-8`);
+      }
+    }
   }
   return out;
 }

@@ -69,7 +69,7 @@ export function exportTfjs({ inputShape, layers, params }, { weightsPath = 'mode
 // ---- import ----
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isInt = (v, min = 1) => Number.isSafeInteger(v) && v >= min;
+const isInt = (v, min = 1) => Number.isInteger(v) && v >= min && v <= 0x7fffffff; // C's int sizes
 
 function pairOf(v, what, where) {
   const p = Number.isInteger(v) ? [v, v] : v;
@@ -109,6 +109,7 @@ function chainOf(topology) {
     const layers = config?.layers;
     if (!Array.isArray(layers) || !layers.length) throw new FormatError(`the ${cls} model lists no layers`);
     layers.forEach((l, i) => {
+      if (!isObject(l)) throw new FormatError(`layer ${i + 1} of the ${cls} model is not an object`);
       if (i === 0) return;
       const from = inboundNames(l);
       if (!from || from.length !== 1 || from[0] !== (layers[i - 1]?.config?.name ?? layers[i - 1]?.name))
