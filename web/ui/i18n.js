@@ -99,9 +99,9 @@ const STATIC_ES = {
     'file.import': 'Importar modelo…',
     'file.hint': 'El .nnmf es lo que escribe scripts/train.mjs --out. Un modelo de TensorFlow.js es model.json con sus ficheros .bin: elígelos o suéltalos juntos.',
     'file.format': 'Formato',
-    'file.nnmf': 'De esta página (.nnmf)',
-    'file.tfjs': 'TensorFlow.js (model.json + .bin)',
-    'file.onnx': 'ONNX (.onnx)',
+    'file.nnmf': '.nnmf de esta página',
+    'file.tfjs': 'TensorFlow.js',
+    'file.onnx': 'ONNX',
     'foot.text':
         'La red, su entrenamiento y el preprocesado de las imágenes son C compilado a WebAssembly con SIMD; nada sale de este navegador. El modelo se guarda en el almacenamiento de este navegador.',
 };
