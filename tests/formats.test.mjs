@@ -25,7 +25,6 @@ import { mnistFiles } from './helpers/page-actions.mjs';
 const N = 1000; // test images compared
 let nn;
 let test1000; // Float32Array of N test images in [0, 1]
-const nets = {}; // briefly trained networks of ours
 
 /** The largest difference between two arrays of probabilities. */
 function maxDiff(a, b) {
@@ -53,27 +52,35 @@ function uniform(seed) {
 
 before(async () => {
   nn = await loadNN(WASM_PATH);
+  test1000 = Float32Array.from(mnistFiles().testImages.subarray(16, 16 + 784 * N), (v) => v / 255);
+});
+
+let trainedNets = null;
+/** Our networks, trained briefly once (on first use, so that a filtered run skips it). */
+function ourNets() {
+  if (trainedNets) return trainedNets;
   const m = mnistFiles();
   const train = nn.createDataset(m.trainImages, m.trainLabels);
-  test1000 = Float32Array.from(m.testImages.subarray(16, 16 + 784 * N), (v) => v / 255);
   const plan = {
     mlp: { batches: 200, batchSize: 128 },
     convnet: { batches: 60, batchSize: 64 },
     odd: { spec: 'conv:8:3:s2:same,pool:3:s2:same,conv:6:2x3:tanh,flatten,dense:16:sigmoid,dense:10', batches: 60, batchSize: 64 },
   };
+  trainedNets = {};
   for (const [name, p] of Object.entries(plan)) {
     const net = nn.createNetwork({ ...network(p.spec ?? name), seed: 7 });
     const tr = nn.createTrainer(net, train, { batchSize: p.batchSize, seed: 7 });
     tr.train(p.batches);
     tr.free();
-    nets[name] = net;
+    trainedNets[name] = net;
   }
   train.free();
-});
+  return trainedNets;
+}
 
 describe('our exports', () => {
   test('our model -> TensorFlow.js -> ours, and -> ONNX -> ours, gives the same bits (dense, convnet, strides and same padding)', () => {
-    for (const [name, net] of Object.entries(nets))
+    for (const [name, net] of Object.entries(ourNets()))
       for (const format of ['tfjs', 'onnx']) {
         const files = exportFiles(net, format);
         const back = importFiles(nn, files);
@@ -81,7 +88,7 @@ describe('our exports', () => {
         assert.ok(same(back.network.save(), net.save()), `${name} through ${format}`);
         back.network.free();
       }
-    const files = exportFiles(nets.convnet, 'tfjs');
+    const files = exportFiles(ourNets().convnet, 'tfjs');
     assert.deepEqual(files.map((f) => f.name), ['mnist-model.json', 'mnist-model.weights.bin']);
     const doc = text(files, 'mnist-model.json');
     assert.equal(doc.format, 'layers-model');
@@ -94,7 +101,7 @@ describe('our exports', () => {
 
   test('tf.loadLayersModel on our export predicts our probabilities within 1e-5 on 1,000 test images: dense and convnet', async (t) => {
     const tf = await loadTf('wasm');
-    for (const [name, net] of Object.entries(nets)) {
+    for (const [name, net] of Object.entries(ourNets())) {
       const model = await tfjsLoad(tf, exportFiles(net, 'tfjs'));
       const d = maxDiff(tfjsPredict(tf, model, test1000, N), net.predict(test1000));
       t.diagnostic(`${name}: largest difference ${d.toExponential(2)}`);
@@ -105,7 +112,7 @@ describe('our exports', () => {
 
   test('ONNX Runtime on our export predicts our probabilities within 1e-5 on 1,000 test images: dense and convnet', async (t) => {
     const ort = await loadOrt();
-    for (const [name, net] of Object.entries(nets)) {
+    for (const [name, net] of Object.entries(ourNets())) {
       const session = await ort.InferenceSession.create(exportFiles(net, 'onnx')[0].bytes);
       assert.deepEqual(session.inputNames, ['input']);
       assert.deepEqual(session.outputNames, ['probabilities']);
@@ -118,16 +125,15 @@ describe('our exports', () => {
 });
 
 describe('models from elsewhere', () => {
-  let trained; // {mlp, convnet}: trainTfjs results
-  before(async () => {
-    trained = {
+  let trainedPromise = null; // {mlp, convnet}: trainTfjs results, made on first use
+  const trainedByTfjs = async () =>
+    (trainedPromise ??= (async () => ({
       mlp: await trainTfjs({ arch: 'mlp', limit: 2560, shards: 1 }),
       convnet: await trainTfjs({ arch: 'convnet', limit: 1280, shards: 3 }),
-    };
-  });
+    }))());
 
   test('models trained and saved by TensorFlow.js (one file, or three shards) import and predict what TensorFlow.js predicts', async (t) => {
-    for (const [name, r] of Object.entries(trained)) {
+    for (const [name, r] of Object.entries(await trainedByTfjs())) {
       const tf = await loadTf(name === 'mlp' ? 'wasm' : 'cpu');
       const { network: net, format } = importFiles(nn, r.files);
       assert.equal(format, 'tfjs');
@@ -140,7 +146,7 @@ describe('models from elsewhere', () => {
 
   test('what tensorflowjs_converter and functional models write imports too: model_config, InputLayer, Dropout, Activation, ReLU, prefixed names, extra keys', async (t) => {
     const tf = await loadTf('cpu');
-    const r = trained.convnet;
+    const r = (await trainedByTfjs()).convnet;
     const doc = text(r.files, 'model.json');
     const layers = doc.modelTopology.config.layers.map((l) => structuredClone(l));
     const rename = new Map(layers.map((l, i) => [l.config.name, ['conv2d', 'max_pooling2d', 'flatten', 'dense'][i]]));
@@ -469,7 +475,7 @@ describe('refusals', () => {
         };
       },
     });
-    const files = exportFiles(nets.odd, 'tfjs');
+    const files = exportFiles(ourNets().odd, 'tfjs');
     const bad = JSON.parse(new TextDecoder().decode(files[0].bytes));
     bad.modelTopology.config.layers[5].config.units = 11;
     assert.throws(() => importFiles(counting, [jsonFile('m.json', bad), files[1]]), FormatError);
@@ -498,11 +504,11 @@ describe('scripts/model.mjs', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nn-model-'));
     try {
       const ours = path.join(dir, 'c.nnmf');
-      fs.writeFileSync(ours, nets.odd.save());
+      fs.writeFileSync(ours, ourNets().odd.save());
       const info = JSON.parse((await model('info', ours, '--json')).stdout);
       assert.equal(info.format, 'nnmf');
       assert.deepEqual(info.layers.map((l) => l.className), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
-      assert.equal(info.params, nets.odd.paramCount);
+      assert.equal(info.params, ourNets().odd.paramCount);
       await model('convert', ours, path.join(dir, 'c.onnx'));
       await model('convert', path.join(dir, 'c.onnx'), path.join(dir, 'tfjs') + path.sep);
       assert.deepEqual(fs.readdirSync(path.join(dir, 'tfjs')).sort(), ['model.json', 'model.weights.bin']);
@@ -513,7 +519,7 @@ describe('scripts/model.mjs', () => {
       assert.match(text1, /conv2d_1 \(Conv2D\) +\(None, 14, 14, 8\) +relu +80/);
       const r = JSON.parse((await model('evaluate', path.join(dir, 'c.onnx'), '--json')).stdout);
       const test = nn.createDataset(mnistFiles().testImages, mnistFiles().testLabels);
-      assert.equal(r.testAccuracy, nets.odd.evaluate(test).accuracy);
+      assert.equal(r.testAccuracy, ourNets().odd.evaluate(test).accuracy);
       assert.equal(r.count, 10000);
       test.free();
 
