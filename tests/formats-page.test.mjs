@@ -5,6 +5,7 @@
  * .onnx dropped on the model section loads too; bad files say why and leave the current model. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
 import { byTestId, drawDigit, dropFile, gotoReady, importModel, mnistFiles, waitText } from './helpers/page-actions.mjs';
@@ -20,6 +21,16 @@ let browser;
 let nn;
 let ours; // a briefly trained convnet of ours, .nnmf bytes
 let tfjs; // trainTfjs(): a dense network trained and saved by TensorFlow.js, its accuracy
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.1 A and AA violations of the page as it is (as tests/a11y.test.mjs runs it). */
+async function violations(page) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+    const r = await page.evaluate((values) => window.axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations'] }), tags);
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 const asInput = (files) => files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: Buffer.from(f.bytes) }));
 
@@ -124,6 +135,9 @@ describe('page: model formats', { skip }, () => {
                 assert.match(await waitText(page, 'model-error', re), re);
             }
             assert.equal(await byTestId(page, 'model-info').textContent(), info);
+            assert.deepEqual(await violations(page), [], 'the refusal shown, at 1280 px');
+            await page.setViewportSize({ width: 375, height: 812 });
+            assert.deepEqual(await violations(page), [], 'the refusal shown, at 375 px');
         });
     });
 });
