@@ -9,6 +9,7 @@ import { createCharts } from './ui/charts.js';
 import { createPad } from './ui/draw.js';
 import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
+import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
 import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
 import * as form from './ui/settings.js';
@@ -101,6 +102,7 @@ function updateControls() {
     $('data-url').disabled = busy;
     form.setDisabled(busy);
     $('model-export').disabled = !state.model || busy;
+    $('model-format').disabled = !state.model || busy;
     $('model-import').disabled = busy || p === 'starting';
     $('upload').disabled = p === 'starting';
 }
@@ -111,7 +113,12 @@ function renderModelInfo() {
     if (!m) text = t('model.none');
     else if (state.phase === 'training' || state.phase === 'paused' || state.phase === 'stopping')
         text = t('model.training', { layers: layersText(m) });
-    else if (m.source === 'imported') text = t('model.imported', { layers: layersText(m), name: m.name ?? '' });
+    else if (m.source === 'imported')
+        text = t(m.format && m.format !== 'nnmf' ? 'model.importedFormat' : 'model.imported', {
+            layers: layersText(m),
+            name: m.name ?? '',
+            format: t(`file.format.${m.format}`),
+        });
     else {
         const s = m.settings ?? {};
         const e = m.metrics?.epochs ?? 0;
@@ -633,15 +640,8 @@ async function onUpload(file) {
 async function exportModel() {
     $('model-error').hidden = true;
     try {
-        const { bytes, name } = await client.request('exportModel');
-        const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = name;
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        const { files } = await client.request('exportModel', { format: $('model-format').value });
+        download(files);
     } catch (e) {
         if (e instanceof WorkerCrash) return;
         $('model-error').textContent = t('model.exportError', { message: e.message });
@@ -649,12 +649,14 @@ async function exportModel() {
     }
 }
 
-async function importModel(file) {
-    if (!file) return;
+/** Our .nnmf, an .onnx, or a TensorFlow.js model.json with its .bin files, chosen or dropped together. */
+async function importModel(fileList) {
+    if (!fileList?.length) return;
     $('model-error').hidden = true;
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const files = await readFiles(fileList);
+    const name = mainName(files);
     try {
-        const r = await client.request('importModel', { bytes, name: file.name }, { transfer: [bytes.buffer] });
+        const r = await client.request('importModel', { files }, { transfer: files.map((f) => f.bytes.buffer) });
         applyModel(r.model);
         state.evaluation = null;
         renderEvaluation(null);
@@ -665,7 +667,7 @@ async function importModel(file) {
         if (state.data) await evaluate();
     } catch (e) {
         if (e instanceof WorkerCrash) return;
-        $('model-error').textContent = t('model.importError', { name: file.name, message: e.message.endsWith('.') ? e.message : `${e.message}.` });
+        $('model-error').textContent = t('model.importError', { name, message: e.message.endsWith('.') ? e.message : `${e.message}.` });
         $('model-error').hidden = false;
     }
 }
@@ -770,10 +772,11 @@ function wire() {
     });
     acceptDrops([$('drop-zone'), $('drop-target')], onUpload);
     $('model-export').addEventListener('click', exportModel);
-    $('model-import').addEventListener('change', (e) => {
-        importModel(e.target.files?.[0]);
+    $('model-import').addEventListener('change', async (e) => {
+        await importModel(e.target.files);
         e.target.value = '';
     });
+    acceptModelDrops($('model-drop'), (files) => !$('model-import').disabled && importModel(files));
 }
 
 async function main() {

@@ -386,7 +386,8 @@ export class Engine {
 
   #createLayers(inputShape, layers, seed) {
     const bad = (code, what) => new NNError(code, `${this.statusText(code)} (${what})`);
-    if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(Number.isInteger))
+    const int32 = (v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31; // C's int, unwrapped
+    if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(int32))
       throw bad(Status.LAYERS, 'inputShape must be [h, w, c] or [n]');
     if (!Array.isArray(layers) || layers.length < 1 || layers.length > MAX_LAYERS)
       throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
@@ -394,7 +395,7 @@ export class Engine {
     const pair = (v, name, i) => {
       if (v === undefined) return [0, 0];
       const p = Array.isArray(v) ? v : [v, v];
-      if (p.length !== 2 || !p.every(Number.isInteger)) throw bad(Status.LAYERS, `layer ${i + 1}: ${name}`);
+      if (p.length !== 2 || !p.every(int32)) throw bad(Status.LAYERS, `layer ${i + 1}: ${name}`);
       return p;
     };
     const fields = layers.map((l, i) => {
@@ -405,7 +406,7 @@ export class Engine {
       const pad = PADDINGS.indexOf(l.padding ?? 'valid');
       if (pad < 0) throw bad(Status.LAYERS, `layer ${i + 1}: padding "${l.padding}"`);
       const units = l.type === 'dense' ? l.units : l.type === 'conv2d' ? l.filters : 0;
-      if (!Number.isInteger(units ?? 0)) throw bad(Status.LAYERS, `layer ${i + 1}: units`);
+      if (!int32(units ?? 0)) throw bad(Status.LAYERS, `layer ${i + 1}: units`);
       const [kh, kw] = pair(l.type === 'conv2d' ? l.kernelSize : l.type === 'maxpool2d' ? l.poolSize : undefined, 'size', i);
       const [sh, sw] = pair(l.strides, 'strides', i);
       return [kind, act, units ?? 0, kh, kw, sh, sw, pad];
@@ -633,6 +634,17 @@ export class Network {
   /** A copy of all parameters (layer by layer: W then b). */
   params() {
     return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();
+  }
+
+  /**
+   * Overwrites all parameters (as params() lists them). Nothing checks the values: to use
+   * weights from outside, save() and engine.loadModel() the result, which checks them all
+   * (web/formats/index.js does so).
+   */
+  setParams(values) {
+    if (!(values instanceof Float32Array) || values.length !== this.paramCount)
+      throw new NNError(Status.ARG, `${this.e.statusText(Status.ARG)} (${this.paramCount} parameters expected)`);
+    this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).set(values);
   }
 
   free() {

@@ -2,7 +2,7 @@
 // every file, so an update shows on the next load), the cached copy when the network fails. Only
 // the shell files below are handled: data files go straight to the network, and the training
 // worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
-const SHELL_CACHE = 'mnist-shell-v3';
+const SHELL_CACHE = 'mnist-shell-v4';
 const SHELL_FILES = [
     './',
     'boot.js',
@@ -15,11 +15,17 @@ const SHELL_FILES = [
     'model-store.js',
     'training-settings.js',
     'architectures.js',
+    'formats/index.js',
+    'formats/common.js',
+    'formats/onnx.js',
+    'formats/protobuf.js',
+    'formats/tfjs.js',
     'ui/charts.js',
     'ui/digits.js',
     'ui/draw.js',
     'ui/evaluation.js',
     'ui/i18n.js',
+    'ui/model-files.js',
     'ui/nn-client.js',
     'ui/notebook.js',
     'ui/settings.js',

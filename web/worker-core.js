@@ -3,12 +3,13 @@
 // Protocol, as sql.js: each request {id, type, ...} gets exactly one {id, type: 'done', result} or
 // {id, type: 'error', error: {message, code, file?, field?, key?, params?}}. Requests: init,
 // loadData {baseUrl}, train {settings}, pause, resume, stop, reset, predict {image}, evaluate,
-// exportModel, importModel {bytes, name}, status, describe. Events carry the id of the long request they
+// exportModel {format?}, importModel {files: [{name, bytes}]} (or {bytes, name}), status, describe. Events carry the id of the long request they
 // belong to: download (loadData), progress and epoch (train). describe {settings} returns what C
 // makes of the network the settings ask for (the page's summary before any training).
 import { NNError, Status, ThreadTuner } from './nn.js';
 import { archOf, networkForSettings } from './architectures.js';
 import { validateSettings } from './training-settings.js';
+import { FormatError, exportFiles, importFiles } from './formats/index.js';
 
 export { validateSettings };
 
@@ -683,17 +684,32 @@ export function createCore({
             if (!data) throw new WorkerError('Load the data before evaluating.', Status.STATE);
             return evaluateTest(true);
         },
-        async exportModel() {
+        /** The model as files of a format (web/formats/): 'nnmf' (ours, the default), 'tfjs', 'onnx'. */
+        async exportModel({ format = 'nnmf' } = {}) {
             needModel();
-            return { bytes: network.save(), name: MODEL_FILE_NAME, model: modelInfo() };
+            let files;
+            try {
+                files = exportFiles(network, format, MODEL_FILE_NAME.replace(/\.nnmf$/, ''));
+            } catch (e) {
+                throw e instanceof FormatError ? new WorkerError(e.message, 'MODEL_FORMAT') : e;
+            }
+            return { files, bytes: files[0].bytes, name: files[0].name, format, model: modelInfo() };
         },
-        async importModel({ bytes, name }) {
+        /** Our model file, an .onnx, or a TensorFlow.js model.json with its weights files. */
+        async importModel({ bytes, name, files }) {
             await getEngine();
             notTraining('importing a model');
-            if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer))
-                throw new WorkerError('No model file given.', Status.ARG);
-            const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-            const net = engine.loadModel(u8); // validates everything; throws with the C message
+            const list = files ?? (bytes ? [{ bytes, name: name ?? MODEL_FILE_NAME }] : []);
+            const given = Array.isArray(list) && list.length > 0 && list.every((f) => f?.bytes instanceof Uint8Array || f?.bytes instanceof ArrayBuffer);
+            if (!given) throw new WorkerError('No model file given.', Status.ARG);
+            const u8 = list.map((f) => ({ name: typeof f.name === 'string' ? f.name : MODEL_FILE_NAME, bytes: new Uint8Array(f.bytes) }));
+            let imported;
+            try {
+                imported = importFiles(engine, u8); // C plans the layers and checks every value
+            } catch (e) {
+                throw e instanceof FormatError ? new WorkerError(e.message, 'MODEL_FORMAT') : e;
+            }
+            const net = imported.network;
             if (!fitsPage(net)) {
                 const got = `inputs of shape (${net.inputShape.join(', ')}) and ${net.classes} classes`;
                 net.free();
@@ -703,7 +719,8 @@ export function createCore({
             network = net;
             meta = {
                 source: 'imported',
-                name: typeof name === 'string' ? name : MODEL_FILE_NAME,
+                name: imported.name,
+                format: imported.format,
                 settings: settingsOf(net),
                 metrics: null,
                 savedAt: null,

@@ -178,6 +178,7 @@ export async function trainToEnd(page, settings, timeout = 180000) {
 
 /** Strokes on the canvas with the mouse: each stroke a list of [fx, fy] in 0..1 of its box. */
 export async function drawStrokes(page, strokes) {
+    await byTestId(page, 'canvas').scrollIntoViewIfNeeded(); // the mouse only reaches what is in view
     const box = await byTestId(page, 'canvas').boundingBox();
     const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
     for (const stroke of strokes) {

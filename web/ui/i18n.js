@@ -97,7 +97,11 @@ const STATIC_ES = {
     'file.title': 'Fichero del modelo',
     'file.export': 'Exportar modelo',
     'file.import': 'Importar modelo…',
-    'file.hint': 'El mismo fichero que escribe scripts/train.mjs --out.',
+    'file.hint': 'El .nnmf es lo que escribe scripts/train.mjs --out. Un modelo de TensorFlow.js es model.json con sus ficheros .bin: elígelos o suéltalos juntos.',
+    'file.format': 'Formato',
+    'file.nnmf': '.nnmf de esta página',
+    'file.tfjs': 'TensorFlow.js',
+    'file.onnx': 'ONNX',
     'foot.text':
         'La red, su entrenamiento y el preprocesado de las imágenes son C compilado a WebAssembly con SIMD; nada sale de este navegador. El modelo se guarda en el almacenamiento de este navegador.',
 };
@@ -133,6 +137,9 @@ const STRINGS = {
     'unit.epochs': { en: '{n} epochs', es: '{n} épocas' },
     'model.training': { en: 'Model {layers}, being trained: predictions use its current weights.', es: 'Modelo {layers}, entrenándose: las predicciones usan sus pesos actuales.' },
     'model.imported': { en: 'Model {layers}, imported from {name}.', es: 'Modelo {layers}, importado de {name}.' },
+    'model.importedFormat': { en: 'Model {layers}, imported from {name} ({format}).', es: 'Modelo {layers}, importado de {name} ({format}).' },
+    'file.format.tfjs': { en: 'TensorFlow.js', es: 'TensorFlow.js' },
+    'file.format.onnx': { en: 'ONNX', es: 'ONNX' },
     'model.acc': { en: ', test accuracy {acc}', es: ', precisión en prueba {acc}' },
     'model.saved': { en: ' Saved in this browser {when}.', es: ' Guardado en este navegador {when}.' },
     'model.importError': { en: '{name} was not loaded: {message} The current model is unchanged.', es: 'No se cargó {name}: {message} El modelo actual no ha cambiado.' },
