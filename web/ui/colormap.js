@@ -44,6 +44,12 @@ export function divergingIndex(v) {
     return Math.round(HALF + HALF * Math.max(-1, Math.min(1, v)));
 }
 
+/** The diverging colours as 32-bit RGBA pixels in memory order (for a Uint32Array view of an
+ * ImageData on a little-endian machine, which every browser is). */
+export const DIVERGING_RGBA32 = new Uint32Array(DIVERGING_STEPS);
+for (let i = 0; i < DIVERGING_STEPS; i++)
+    DIVERGING_RGBA32[i] = ((255 << 24) | (DIVERGING[3 * i + 2] << 16) | (DIVERGING[3 * i + 1] << 8) | DIVERGING[3 * i]) >>> 0;
+
 /** Inverse of the diverging scale: the v in [-1, 1] a colour stands for, or NaN if not one. */
 export function divergingValue(r, g, b) {
     const i = divergingIndexOf.get(pack(r, g, b));
@@ -107,6 +113,27 @@ export function divergingGradient() {
     const stops = [];
     for (let k = 0; k <= 10; k++) stops.push(`${divergingCss(-1 + k / 5)} ${k * 10}%`);
     return `linear-gradient(to right, ${stops.join(', ')})`;
+}
+
+/**
+ * The q-quantile of |v| over values (q in (0, 1]; 1 is the largest), within 1/4096 of the
+ * largest: a scale that a few outliers do not wash out. Over every step-th value (a sample of
+ * about 50,000 by default), the largest over all.
+ */
+export function absQuantile(values, q, step = Math.max(1, Math.floor(values.length / 50000))) {
+    const max = maxAbs(values);
+    if (!(max > 0) || q >= 1) return max;
+    const BINS = 4096;
+    const counts = new Uint32Array(BINS);
+    const k = (BINS - 1) / max;
+    let taken = 0;
+    for (let i = 0; i < values.length; i += step, taken++) counts[Math.floor(Math.abs(values[i]) * k)]++;
+    let need = Math.ceil(q * taken);
+    for (let b = 0; b < BINS; b++) {
+        need -= counts[b];
+        if (need <= 0) return Math.min(max, (b + 1) / k);
+    }
+    return max;
 }
 
 /** The largest |v| of values[from..to) (0 if all are 0). */

@@ -97,7 +97,7 @@ export function createFeatureMaps(root) {
             for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
             b.max = max;
             b.canvas.dataset.max = String(max);
-            const cols = Math.min(c, c >= 64 ? 16 : 8);
+            const cols = Math.min(c, 8);
             b.grid.layout({ count: c, cols, tileW: w, tileH: h, gap: 1 });
             const data = b.grid.image.data;
             const width = b.canvas.width;

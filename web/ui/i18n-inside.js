@@ -48,6 +48,10 @@ export const STRINGS = {
         en: 'The {n} filters of {k} weights, {cols} to a row: blue positive, red negative, white 0. The arrow keys choose one; it is shown large above.',
         es: 'Los {n} filtros de {k} pesos, {cols} por fila: azul positivo, rojo negativo, blanco 0. Con las flechas eliges uno; se muestra en grande encima.',
     },
+    'units.sharedNote': {
+        en: 'One scale for all the pictures: 99.9% of the weights fall within it, and the few larger ones show at full colour.',
+        es: 'Una escala para todas las imágenes: el 99,9 % de los pesos cabe en ella, y los pocos mayores se ven con el color al máximo.',
+    },
     'units.legendOwnMin': { en: '−its largest', es: '−su mayor' },
     'units.legendOwnMax': { en: '+its largest', es: '+su mayor' },
     'units.initial': { en: 'The initial weights: random, nothing learnt yet.', es: 'Los pesos iniciales: aleatorios, todavía no ha aprendido nada.' },

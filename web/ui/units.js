@@ -7,12 +7,16 @@
 // Weights come from the worker: `units` events while training (asked for with `watch` while this
 // view is open and on screen) and the `units` request after a model is loaded or trained.
 import { createTileGrid } from './tile-grid.js';
-import { divergingCss, divergingGradient, maxAbs, putDiverging } from './colormap.js';
+import { DIVERGING_RGBA32, DIVERGING_STEPS, absQuantile, divergingCss, divergingGradient, maxAbs, putDiverging } from './colormap.js';
 import { formatNumber, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const SIDE = 28; // the page's images
-const WIDE = 640; // px of the grid's box from which it takes 32 units a row (else 16)
+const WIDE = 600; // px of the grid's box from which pictures are shown at their own size (else 16 a row)
+const HALF = (DIVERGING_STEPS - 1) / 2;
+// The shared scale: the few largest weights beyond it show at full colour rather than pale the rest.
+export const SHARED_QUANTILE = 0.999;
+const RENDER_SHARE = 40;
 // The centre of the image, where MNIST's digits are: the 4-pixel border is always blank.
 const INNER0 = 4;
 const INNER1 = 24;
@@ -59,35 +63,37 @@ export function describePicture(get) {
 
 /**
  * How alike neighbouring weights are: the correlation of each weight with its right and lower
- * neighbours over the image's centre, averaged over units (0 for noise, towards 1 for smooth
- * strokes). get(j, x, y) gives unit j's weight at pixel (x, y).
+ * neighbours over the image's centre, averaged over the units (0 for noise, towards 1 for smooth
+ * strokes). W is a dense layer's (784, units) weights, Keras' layout; rows are read in order.
+ * Every step-th unit only (128 of them by default): an average, cheap enough to redraw often.
  */
-export function smoothness(units, get) {
+export function smoothness(W, units, step = Math.max(1, units >> 7)) {
+    const acc = Array.from({ length: 5 }, () => new Float64Array(units)); // sa, sb, saa, sbb, sab
+    const [sa, sb, saa, sbb, sab] = acc;
+    let n = 0;
+    for (let y = INNER0; y < INNER1; y++)
+        for (let x = INNER0; x < INNER1; x++) {
+            const p = (y * SIDE + x) * units;
+            for (const q of [p + units, p + SIDE * units]) {
+                for (let j = 0; j < units; j += step) {
+                    const a = W[p + j];
+                    const b = W[q + j];
+                    sa[j] += a;
+                    sb[j] += b;
+                    saa[j] += a * a;
+                    sbb[j] += b * b;
+                    sab[j] += a * b;
+                }
+                n++;
+            }
+        }
     let total = 0;
     let counted = 0;
-    for (let j = 0; j < units; j++) {
-        let sa = 0;
-        let sb = 0;
-        let saa = 0;
-        let sbb = 0;
-        let sab = 0;
-        let n = 0;
-        for (let y = INNER0; y < INNER1; y++)
-            for (let x = INNER0; x < INNER1; x++) {
-                const a = get(j, x, y);
-                for (const b of [get(j, x + 1, y), get(j, x, y + 1)]) {
-                    sa += a;
-                    sb += b;
-                    saa += a * a;
-                    sbb += b * b;
-                    sab += a * b;
-                    n++;
-                }
-            }
-        const va = saa - (sa * sa) / n;
-        const vb = sbb - (sb * sb) / n;
+    for (let j = 0; j < units; j += step) {
+        const va = saa[j] - (sa[j] * sa[j]) / n;
+        const vb = sbb[j] - (sb[j] * sb[j]) / n;
         if (va > 0 && vb > 0) {
-            total += (sab - (sa * sb) / n) / Math.sqrt(va * vb);
+            total += (sab[j] - (sa[j] * sb[j]) / n) / Math.sqrt(va * vb);
             counted++;
         }
     }
@@ -114,11 +120,19 @@ export function createUnitsView({ request }) {
     const shared = () => $('units-scale-shared').checked;
     const visible = () => root.open && onScreen;
 
+    // The pictures may take at most 1/RENDER_SHARE of the page's time: the worker is asked for
+    // snapshots no more often than RENDER_SHARE x the time one takes to draw (and 0.4 s).
+    let renderMs = 0;
+    let askedInterval = 0;
+    const interval = () => Math.min(5000, Math.ceil(RENDER_SHARE * renderMs));
+
     function syncWatch() {
         const want = visible();
-        if (want !== watching) {
+        const every = interval();
+        if (want !== watching || (want && Math.abs(every - askedInterval) > 0.25 * askedInterval)) {
             watching = want;
-            request('watch', { units: want }).catch(() => (watching = null));
+            askedInterval = every;
+            request('watch', { units: want, intervalMs: every }).catch(() => (watching = null));
         }
         if (want && stale && hasModel && !training) fetchNow();
     }
@@ -137,7 +151,11 @@ export function createUnitsView({ request }) {
         if (!s) return;
         snap = s;
         stale = false;
+        const t0 = performance.now();
         render();
+        const ms = performance.now() - t0;
+        renderMs = renderMs ? 0.7 * renderMs + 0.3 * ms : ms;
+        if (training) syncWatch();
     }
 
     function render() {
@@ -150,43 +168,57 @@ export function createUnitsView({ request }) {
         }
         const conv = s.type === 'conv2d';
         const n = s.units;
-        const wide = (canvas.parentElement.clientWidth || 0) >= WIDE;
         const [kh, kw] = conv ? s.kernelSize : [SIDE, SIDE];
-        grid.layout({ count: n, cols: conv ? 8 : wide ? 32 : 16, tileW: kw, tileH: kh, gap: 1 });
+        const box = canvas.parentElement.clientWidth || 0;
+        // as many 28-pixel pictures a row as show at their own size or larger, 16 to 32
+        const cols = conv ? 8 : box >= WIDE ? Math.max(16, Math.min(32, Math.floor((box - 1) / (SIDE + 1)))) : 16;
+        grid.layout({ count: n, cols, tileW: kw, tileH: kh, gap: 1 });
         canvas.classList.toggle('filters', conv);
-        const get = conv ? (j, x, y) => filterWeight(s, j, x, y) : (j, x, y) => denseWeight(s, j, x, y);
-        // scales: each tile its own largest |w|, or the layer's
-        scales = new Float64Array(n);
         const W = s.weights;
-        if (conv) for (let j = 0; j < n; j++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) scales[j] = Math.max(scales[j], Math.abs(get(j, x, y)));
-        else
-            for (let i = 0; i < SIDE * SIDE; i++) {
-                const row = i * n;
+        // where weight (x, y) of tile j is: W[(y kw + x) stride + j] (a filter's channel 0)
+        const stride = conv ? s.channels * n : n;
+        // scales: each tile its own largest |w|, or one for all: the 99.9th percentile of |w|
+        const own = !shared();
+        const layerScale = conv ? maxAbs(W) : absQuantile(W, SHARED_QUANTILE);
+        scales = new Float64Array(n).fill(layerScale);
+        if (own || conv) {
+            scales.fill(0);
+            for (let p = 0; p < kh * kw; p++) {
+                const row = p * stride;
                 for (let j = 0; j < n; j++) {
                     const a = Math.abs(W[row + j]);
                     if (a > scales[j]) scales[j] = a;
                 }
             }
-        const layerMax = maxAbs(scales);
-        if (shared()) scales.fill(layerMax);
-        const data = grid.image.data;
+            if (!own) scales.fill(layerScale);
+        }
+        const px32 = new Uint32Array(grid.image.data.buffer);
         const width = canvas.width;
-        const origins = Array.from({ length: n }, (_, j) => grid.offset(j, 0, 0));
-        for (let y = 0; y < kh; y++)
-            for (let x = 0; x < kw; x++) {
-                const px = 4 * (y * width + x);
-                for (let j = 0; j < n; j++) putDiverging(data, origins[j] + px, scales[j] > 0 ? get(j, x, y) / scales[j] : 0);
+        for (let j = 0; j < n; j++) {
+            const origin = grid.offset(j, 0, 0) / 4;
+            const k = scales[j] > 0 ? HALF / scales[j] : 0;
+            for (let y = 0; y < kh; y++) {
+                const out = origin + y * width;
+                const row = y * kw * stride + j;
+                for (let x = 0; x < kw; x++) {
+                    // colormap.js' divergingIndex, inlined: round(127 + 127 clamp(w / scale))
+                    let v = W[row + x * stride] * k + HALF + 0.5;
+                    v = v < 0 ? 0 : v > 2 * HALF + 0.5 ? 2 * HALF + 0.5 : v;
+                    px32[out + x] = DIVERGING_RGBA32[v | 0];
+                }
             }
+        }
         grid.commit();
-        const smooth = conv ? null : smoothness(n, (j, x, y) => denseWeight(s, j, x, y));
+        const smooth = conv ? null : smoothness(W, n);
         canvas.dataset.scale = shared() ? 'shared' : 'unit';
-        canvas.dataset.scaleMax = String(layerMax);
+        canvas.dataset.scaleMax = String(layerScale);
         canvas.dataset.samples = String(s.samples ?? '');
         if (smooth !== null) canvas.dataset.smoothness = smooth.toFixed(4);
         else delete canvas.dataset.smoothness;
         canvas.setAttribute('aria-label', t(conv ? 'units.gridLabelConv' : 'units.gridLabel', { n, cols: grid.layoutInfo.cols, k: `${kh} × ${kw}` }));
-        $('units-legend-min').textContent = shared() ? signed(-layerMax) : t('units.legendOwnMin');
-        $('units-legend-max').textContent = shared() ? signed(layerMax) : t('units.legendOwnMax');
+        $('units-legend-min').textContent = shared() ? signed(-layerScale) : t('units.legendOwnMin');
+        $('units-legend-max').textContent = shared() ? signed(layerScale) : t('units.legendOwnMax');
+        $('units-scale-note').textContent = shared() && !conv ? t('units.sharedNote') : '';
         $('units-legend-bar').style.background = divergingGradient();
         let status;
         if (s.samples === 0) status = t('units.initial');
@@ -295,11 +327,11 @@ export function createUnitsView({ request }) {
     ).observe(root);
     root.addEventListener('toggle', syncWatch);
     for (const id of ['units-scale-unit', 'units-scale-shared']) $(id).addEventListener('change', render);
-    let lastWide = null;
+    let lastBox = null;
     new ResizeObserver(() => {
-        const wide = (canvas.parentElement.clientWidth || 0) >= WIDE;
-        if (wide !== lastWide && snap) render();
-        lastWide = wide;
+        const box = canvas.parentElement.clientWidth || 0;
+        if (box !== lastBox && snap) render();
+        lastBox = box;
     }).observe(canvas.parentElement);
     render();
 

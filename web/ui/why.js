@@ -4,7 +4,9 @@
 // units that pushed the answer's score up and those that pulled it down (activation x weight into
 // the answer), as their weight pictures when they are first-layer units, with the sum that makes
 // the score; the ten outputs before and after softmax. Asked for with each prediction while this
-// section is on screen; after it comes on screen, the last input is explained again.
+// section is on screen; after it comes on screen, the last input is explained again. The
+// explanation shown is also the section element's `explanation` property (for tests and the
+// console: the numbers behind every picture).
 import { createTileGrid } from './tile-grid.js';
 import { createFeatureMaps } from './feature-maps.js';
 import { divergingCss, maxAbs, putDiverging, putGrey, putHeat } from './colormap.js';
@@ -46,6 +48,7 @@ export function createWhyView({ request }) {
 
     function render(next) {
         inside = next;
+        root.explanation = next;
         $('why-empty').hidden = Boolean(inside);
         $('why-body').hidden = !inside;
         if (!inside) {

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// views-speed.mjs: the page's training speed with the look-inside views open and on screen (the
+// units' pictures redrawn from the worker's snapshots) against closed, in interleaved rounds in
+// headless Chromium, with medians: what the samples/s stat shows, the epoch time of the log, and
+// the wall-clock time from Train to done (which also counts the worker's snapshot copies).
+//   node scripts/views-speed.mjs [--rounds 3] [--arch mlp|convnet] [--limit N] [--epochs 1]
+// Needs Chromium (node scripts/setup.mjs --test). No assertion: it prints figures, then one JSON line.
+import { parseArgs } from 'node:util';
+import { launch, openPage, startServer } from '../tests/helpers/browser.mjs';
+import { byTestId, fillSettings, gotoReady, waitState } from '../tests/helpers/page-actions.mjs';
+
+const { values: opt } = parseArgs({
+    options: {
+        rounds: { type: 'string', default: '3' },
+        arch: { type: 'string', default: 'mlp' },
+        limit: { type: 'string', default: '0' },
+        epochs: { type: 'string', default: '1' },
+    },
+});
+const rounds = Number(opt.rounds);
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+const srv = await startServer();
+const browser = await launch();
+const results = { open: [], closed: [] };
+
+async function round(open) {
+    const { context, page } = await openPage(browser, { width: 1280, height: 900 });
+    try {
+        await gotoReady(page, srv.url);
+        await fillSettings(page, { arch: opt.arch, epochs: opt.epochs, limit: opt.limit });
+        await page.evaluate((show) => {
+            const view = document.getElementById('units-view');
+            view.open = show;
+            (show ? view : document.body).scrollIntoView({ block: 'start' });
+            window.snapshots = 0;
+            const c = document.querySelector('[data-testid="unit-weights"]');
+            new MutationObserver(() => window.snapshots++).observe(c, { attributes: true, attributeFilter: ['data-samples'] });
+        }, open);
+        await page.waitForTimeout(500); // the watch request is on its way
+        const t0 = Date.now();
+        await page.evaluate(() => document.querySelector('[data-testid="train"]').click());
+        await waitState(page, 'training');
+        const shown = [];
+        const poll = setInterval(async () => {
+            const v = await byTestId(page, 'samples-per-second').textContent().catch(() => '');
+            const n = Number(v.replace(/,/g, ''));
+            if (n > 0) shown.push(n);
+        }, 500);
+        await page.waitForFunction(() => /test accuracy|precisión en prueba/.test(document.querySelector('[data-testid="status"]').textContent), null, {
+            timeout: 900000,
+            polling: 100,
+        });
+        clearInterval(poll);
+        const wall = (Date.now() - t0) / 1000;
+        await waitState(page, 'ready');
+        const log = await byTestId(page, 'epoch-log').textContent();
+        const seconds = [...log.matchAll(/ - ([\d.]+) s - /g)].map((m) => Number(m[1]));
+        const samples = (Number(opt.limit) || 60000) * Number(opt.epochs);
+        const r = {
+            shownSps: median(shown),
+            logSps: samples / seconds.at(-1),
+            wallSeconds: wall,
+            snapshots: await page.evaluate(() => window.snapshots),
+        };
+        console.log(`${open ? 'open  ' : 'closed'}: shown ${Math.round(r.shownSps)} samples/s, log ${Math.round(r.logSps)} samples/s, wall ${wall.toFixed(1)} s, ${r.snapshots} pictures drawn`);
+        results[open ? 'open' : 'closed'].push(r);
+    } finally {
+        await context.close();
+    }
+}
+
+try {
+    for (let i = 0; i < rounds; i++) {
+        // alternate which goes first, so that a drift of the machine's speed hits both
+        for (const open of i % 2 ? [true, false] : [false, true]) await round(open);
+    }
+    const summary = {};
+    for (const k of ['open', 'closed'])
+        summary[k] = Object.fromEntries(['shownSps', 'logSps', 'wallSeconds', 'snapshots'].map((f) => [f, median(results[k].map((r) => r[f]))]));
+    const ratio = (f) => summary.open[f] / summary.closed[f];
+    summary.openOverClosed = { shownSps: ratio('shownSps'), logSps: ratio('logSps'), wallSeconds: ratio('wallSeconds') };
+    console.log(
+        `medians of ${rounds}: open/closed samples/s shown ${(100 * ratio('shownSps')).toFixed(1)}%, from the log ${(100 * ratio('logSps')).toFixed(1)}%; wall time ${(100 * ratio('wallSeconds')).toFixed(1)}%`,
+    );
+    console.log(JSON.stringify({ arch: opt.arch, limit: Number(opt.limit), epochs: Number(opt.epochs), rounds, ...summary, runs: results }));
+} finally {
+    await browser.close();
+    await srv.close();
+}
