@@ -799,7 +799,7 @@ async function main() {
     clearPrediction();
     client = new NNClient({ url: new URL('./worker.js', import.meta.url), onCrash });
     units = createUnitsView({ request });
-    why = createWhyView({ request });
+    why = createWhyView({ request, onShown: () => units.explained() });
     confusion = createConfusionImages({ request });
     onConfusionCell(confusion.show, confusion.clear);
     setPhase('starting');

@@ -15,6 +15,7 @@ export const STATIC_ES = {
     'units.scaleUnit': 'cada imagen con su propia escala',
     'units.scaleShared': 'todas con la misma escala',
     'units.filterTable': 'Los pesos del filtro',
+    'units.mapCaption': 'Su mapa de características para el dígito del panel',
     'units.hint': 'Señala una imagen, o entra en la cuadrícula y muévete con las flechas, para verla en grande.',
     'units.border':
         'Los píxeles cerca del borde están en blanco en todas las imágenes de MNIST: sus pesos nunca tienen motivo para cambiar, así que conservan el ruido con el que empezaron.',
@@ -72,6 +73,11 @@ export const STRINGS = {
         en: 'Unit {n} of {count}: weights from {min} to {max}. It wants ink {pos} (blue) and no ink {neg} (red).',
         es: 'Unidad {n} de {count}: pesos de {min} a {max}. Quiere tinta {pos} (azul) y nada de tinta {neg} (rojo).',
     },
+    'units.unitNoise': {
+        en: 'Unit {n} of {count}: weights from {min} to {max}, still noise: no place stands out yet.',
+        es: 'Unidad {n} de {count}: pesos de {min} a {max}, todavía ruido: aún no destaca ningún lugar.',
+    },
+    'units.mapLabel': { en: 'The feature map of filter {n} for the digit on the pad', es: 'El mapa de características del filtro {n} para el dígito del panel' },
     'units.unitLabel': { en: 'The weights of unit {n} as a 28 × 28 picture: blue {pos}, red {neg}.', es: 'Los pesos de la unidad {n} como imagen de 28 × 28: azul {pos}, rojo {neg}.' },
     'units.outputsText': {
         en: 'When it fires, it votes most for {best} ({bw}) and most against {worst} ({ww}):',

@@ -7,7 +7,7 @@
 // Weights come from the worker: `units` events while training (asked for with `watch` while this
 // view is open and on screen) and the `units` request after a model is loaded or trained.
 import { createTileGrid } from './tile-grid.js';
-import { DIVERGING_RGBA32, DIVERGING_STEPS, absQuantile, divergingCss, divergingGradient, maxAbs, putDiverging } from './colormap.js';
+import { DIVERGING_RGBA32, DIVERGING_STEPS, absQuantile, divergingCss, divergingGradient, maxAbs, putDiverging, putGrey } from './colormap.js';
 import { formatNumber, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -174,6 +174,7 @@ export function createUnitsView({ request }) {
         const cols = conv ? 8 : box >= WIDE ? Math.max(16, Math.min(32, Math.floor((box - 1) / (SIDE + 1)))) : 16;
         grid.layout({ count: n, cols, tileW: kw, tileH: kh, gap: 1 });
         canvas.classList.toggle('filters', conv);
+        canvas.parentElement.classList.toggle('filters', conv);
         const W = s.weights;
         // where weight (x, y) of tile j is: W[(y kw + x) stride + j] (a filter's channel 0)
         const stride = conv ? s.channels * n : n;
@@ -243,12 +244,32 @@ export function createUnitsView({ request }) {
         big.getContext('2d').putImageData(img, 0, 0);
     }
 
+    /** Beside filter j, its feature map for the digit that "Why this answer" explains, if any. */
+    function showFilterMap(j) {
+        const e = $('why').explanation;
+        const first = e?.layers[0];
+        const map = $('unit-map');
+        const ok = first?.type === 'conv2d' && first.outputShape[2] === snap.units && first.values;
+        map.hidden = $('unit-map-caption').hidden = !ok;
+        if (!ok) return;
+        const [h, w, c] = first.outputShape;
+        let max = 0;
+        for (const v of first.values) if (v > max) max = v;
+        map.width = w;
+        map.height = h;
+        const img = new ImageData(w, h);
+        for (let p = 0; p < h * w; p++) putGrey(img.data, 4 * p, max > 0 ? first.values[p * c + j] / max : 0);
+        map.getContext('2d').putImageData(img, 0, 0);
+        map.setAttribute('aria-label', t('units.mapLabel', { n: j + 1 }));
+    }
+
     function showDetail(j) {
         const detail = $('unit-detail');
         const s = snap;
         const list = $('unit-outputs');
         list.replaceChildren();
         $('unit-filter').replaceChildren();
+        $('unit-map').hidden = $('unit-map-caption').hidden = true;
         if (!s || j < 0) {
             detail.dataset.unit = '';
             $('unit-text').textContent = s ? t('units.pick') : '';
@@ -273,6 +294,7 @@ export function createUnitsView({ request }) {
                 table.append(tr);
             }
             $('unit-large').setAttribute('aria-label', t('units.filterLabel', { n: j + 1 }));
+            showFilterMap(j);
             $('unit-text').textContent = t('units.filterText', {
                 n: j + 1,
                 count: s.units,
@@ -292,7 +314,8 @@ export function createUnitsView({ request }) {
             if (v > max) max = v;
         }
         const where = describePicture(get);
-        let text = t('units.unitText', { n: j + 1, count: s.units, min: signed(min), max: signed(max), pos: where.positive, neg: where.negative });
+        const noise = where.positive === t('where.all') && where.negative === t('where.all');
+        let text = t(noise ? 'units.unitNoise' : 'units.unitText', { n: j + 1, count: s.units, min: signed(min), max: signed(max), pos: where.positive, neg: where.negative });
         $('unit-large').setAttribute('aria-label', t('units.unitLabel', { n: j + 1, pos: where.positive, neg: where.negative }));
         if (s.next) {
             const m = s.next.units;
@@ -352,6 +375,10 @@ export function createUnitsView({ request }) {
                 return;
             }
             syncWatch();
+        },
+        /** A new explanation in "Why this answer": a filter's detail shows its feature map. */
+        explained() {
+            if (snap?.type === 'conv2d' && grid.selected >= 0) showFilterMap(grid.selected);
         },
         /** After the worker (re)started: tell it again what to post. */
         reconnect() {

@@ -23,7 +23,7 @@ function paint(canvas, side, value) {
     canvas.getContext('2d').putImageData(img, 0, 0);
 }
 
-export function createWhyView({ request }) {
+export function createWhyView({ request, onShown = () => {} }) {
     const root = $('why');
     const maps = createFeatureMaps($('feature-maps'));
     const hiddenGrid = createTileGrid($('hidden-activations'), { onSelect: (j) => describeHidden(j) });
@@ -51,6 +51,7 @@ export function createWhyView({ request }) {
         root.explanation = next;
         $('why-empty').hidden = Boolean(inside);
         $('why-body').hidden = !inside;
+        onShown(next);
         if (!inside) {
             maps.clear();
             return;
