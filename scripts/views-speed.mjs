@@ -5,6 +5,7 @@
 // the wall-clock time from Train to done (which also counts the worker's snapshot copies).
 //   node scripts/views-speed.mjs [--rounds 3] [--arch mlp|convnet] [--limit N] [--epochs 1]
 // Needs Chromium (node scripts/setup.mjs --test). No assertion: it prints figures, then one JSON line.
+/* global window, document, MutationObserver -- in the functions handed to page.evaluate */
 import { parseArgs } from 'node:util';
 import { launch, openPage, startServer } from '../tests/helpers/browser.mjs';
 import { byTestId, fillSettings, gotoReady, waitState } from '../tests/helpers/page-actions.mjs';
