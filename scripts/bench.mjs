@@ -42,7 +42,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-
 const rows = [];
 const row = (...cells) => {
   rows.push(cells);
-  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 60 : 14)).join(''));
+  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 68 : 14)).join(''));
 };
 const section = (title) => console.log(`\n== ${title}`);
 
@@ -224,7 +224,7 @@ const peerRows = (ours, torchRuns, label) => {
     const mine = ours(Number(n));
     const ratio = median(ok.map((x, r) => x.epochSeconds / mine[r]));
     out[n] = { seconds: median(ok.map((x) => x.epochSeconds)), roundSeconds: ok.map((x) => x.epochSeconds), oursFasterBy: ratio, extrapolated: ok[0].extrapolated };
-    row(`PyTorch ${TORCH} (native, OpenBLAS), ${label}, ${n} thread${n === '1' ? '' : 's'}`, fmt(out[n].seconds), fmt(60000 / out[n].seconds, 0), '', `ours ${fmt(ratio, 2)}x faster`);
+    row(`PyTorch ${TORCH} (native, OpenBLAS), ${label}, ${n} thread${n === '1' ? '' : 's'}`, fmt(out[n].seconds), fmt(60000 / out[n].seconds, 0), '', `its time / ours: ${fmt(ratio, 2)}x`);
   }
   return out;
 };

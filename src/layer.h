@@ -58,7 +58,7 @@ typedef struct layer_ops {
      * activation, given the inputs' (same convention): see nn_model_load. */
     void (*bound)(const layer *l, const double *in, double *out);
     double (*flops)(const layer *l); /* forward, per sample */
-    int in_place;                    /* y is x and dx is dy: nothing moves */
+    int in_place;                    /* y is x and dx is dy: nothing moves, nothing to run */
     int sparse_input;                /* can take the batch's non-zeros as its input (io->sb) */
 } layer_ops;
 

@@ -273,6 +273,7 @@ static double step_gradients(step *s, int *correct) {
     if (!s->sparse) team_run(nt, phase_gather, s); /* the sparse build took the labels already */
     t1 = lap(&tm->input_ms, t1);
     for (s->layer = 0; s->layer < L; s->layer++) {
+        if (ops_of(&net->layers[s->layer])->in_place) continue; /* its output is its input */
         team_run(nt, phase_forward, s);
         t1 = lap(&tm->forward_ms[s->layer], t1);
     }

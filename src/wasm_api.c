@@ -1,6 +1,7 @@
-/* wasm_api.c: the only file that knows it runs in WebAssembly. It adds the few exports whose C
- * signatures do not cross to JS as plain numbers (64-bit seeds, option and result structs):
- * options arrive as arguments, results leave as a double array the caller provides.
+/* wasm_api.c: the module's exports: the few whose C signatures do not cross to JS as plain numbers
+ * (64-bit seeds, option and result structs): options arrive as arguments, results leave as a
+ * double array the caller provides. (The library's other wasm-only parts: the imported clock of
+ * clock.c, the atomics of threads.c.)
  * Every export is listed once, in src/wasm_exports.txt; web/nn.js wraps each one once. */
 #include "nn.h"
 
