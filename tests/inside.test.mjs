@@ -115,6 +115,20 @@ describe('why this answer (web/inside.js)', () => {
         assert.ok(c.pushed.every((u) => !u.picture), 'no 28x28 pictures for units that do not look at the image');
     });
 
+    test('two hidden layers: the contributions come from the second, with no pictures; the units snapshot points to the next layer', () => {
+        const deep = trained(nn.createNetwork({ sizes: [784, 64, 32, 10], seed: 3 }), 20, 128);
+        const e = explain(deep, input(0));
+        const c = e.contributions;
+        assert.equal(e.hidden.layer, 1);
+        assert.equal(c.values.length, 32);
+        assert.ok(Math.abs(c.values.reduce((a, b) => a + b, c.bias) - c.logit) <= 1e-5 * (1 + Math.abs(c.logit)));
+        assert.ok([...c.pushed, ...c.against].every((u) => !u.picture));
+        const s = unitsSnapshot(deep);
+        assert.deepEqual([s.units, s.next.units, s.next.output], [64, 32, false]);
+        assert.throws(() => deep.unitWeights(0, [64]), /out-of-range|NULL|argument/i);
+        deep.free();
+    });
+
     test('the units snapshot: Keras\' layout, the next layer\'s weights, the filters', () => {
         const params = dense.params();
         const s = unitsSnapshot(dense, 123);

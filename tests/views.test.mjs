@@ -6,10 +6,12 @@
  * bias to the logit of the answer, the logits and probabilities are C's for the same input.
  * The convnet: its filters, and feature maps equal to a JavaScript reference convolution of the
  * same input within 1e-5, drawn in greys that follow them. The confusion matrix opens a cell
- * (click or Enter) on exactly that cell's test images. Spanish, keyboard, 360 px. Screenshots at
+ * (click or Enter) on exactly that cell's test images. Spanish, keyboard, 360 px, and axe-core's
+ * WCAG A and AA rules with every view shown. Screenshots at
  * 1280 and 375 px during and after training go to test-results/views/ to be looked at. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { after, before, describe, test } from 'node:test';
@@ -76,6 +78,16 @@ function divergingMismatches(pixels, tw, weight, scale) {
         if (!(Math.abs(got - want) <= DIVERGING_TOLERANCE + 1e-6)) bad++;
     });
     return bad;
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's WCAG 2.0/2.1 A and AA violations of the page as it is (as tests/a11y.test.mjs). */
+async function accessibility(page, state) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+    const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+    const r = await page.evaluate((values) => window.axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations'] }), tags);
+    const found = r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(found, [], state);
 }
 
 const scrollTo = (page, selector) => page.locator(selector).evaluate((el) => el.scrollIntoView({ block: 'start' }));
@@ -165,6 +177,7 @@ describe('views', { skip }, () => {
             assert.equal(await detail.getAttribute('data-unit'), '0');
             assert.match(await byTestId(page, 'unit-weights').getAttribute('aria-label'), /512 units/);
             assert.match(await page.locator('#unit-large').getAttribute('aria-label'), /unit 1 as a 28 × 28 picture/);
+            await accessibility(page, 'the units shown');
         });
         net.free();
     });
@@ -189,13 +202,13 @@ describe('views', { skip }, () => {
                 }).observe(c, { attributes: true, attributeFilter: ['data-samples'] });
             });
             // started without scrolling, so that the units stay on screen from the first batch
-            await fillSettings(page, { epochs: 3, limit: 0 });
+            await fillSettings(page, { epochs: 2, limit: 0 });
             await scrollTo(page, '#units-view');
             await page.evaluate(() => document.querySelector('[data-testid="train"]').click());
             await page.waitForFunction(() => Number(document.querySelector('[data-testid="unit-weights"]').dataset.samples) > 20000, null, { timeout: 120000 });
             await shot(page, 'desktop-units-training');
             await waitState(page, 'ready', 300000);
-            await waitText(page, 'units-status', /model in use|After 180,000/);
+            await waitText(page, 'units-status', /model in use|After 120,000/);
             await shot(page, 'desktop-units-trained');
             const seen = await page.evaluate(() => window.unitsSeen);
             assert.ok(seen.length >= 3, `${seen.length} pictures drawn`);
@@ -242,7 +255,7 @@ describe('views', { skip }, () => {
             const logits = await byTestId(page, 'why-outputs').evaluate((t) => [...t.querySelectorAll('tbody tr')].map((tr) => Number(tr.children[1].dataset.value)));
             assert.deepEqual(logits, Array.from(out.logits));
             assert.equal(logit, out.logits[7]);
-            const probs = await byTestId(page, 'why-outputs').evaluate((t) => [...t.querySelectorAll('tbody tr')].map((tr) => Number(tr.children[3].dataset.value)));
+            const probs = await byTestId(page, 'why-outputs').evaluate((t) => [...t.querySelectorAll('tbody tr')].map((tr) => Number(tr.children[2].dataset.value)));
             assert.deepEqual(probs, Array.from(out.probabilities));
             // the contributions are C's activations times C's weights into 7
             const W2 = net.layerParams(1).weights;
@@ -256,6 +269,7 @@ describe('views', { skip }, () => {
             await page.locator('#contrib-for button').first().focus();
             assert.equal(await page.locator('#contrib-detail').getAttribute('data-unit'), String(items[0].unit));
             assert.match(await page.locator('#contrib-text').textContent(), /adds \+[\d.]+ to the score of 7/);
+            await accessibility(page, 'why this answer shown');
             // drawing updates it
             await drawDigit(page, 1);
             await waitText(page, 'why-answer', /The network says 1/);
@@ -312,6 +326,7 @@ describe('views', { skip }, () => {
             await page.keyboard.press('ArrowRight');
             assert.match(await maps.locator('.fmap-detail').first().textContent(), /^Map 2 of 32: strongest/);
             await shot(page, 'desktop-convnet-why');
+            await accessibility(page, 'the feature maps and the filters shown');
             await scrollTo(page, '#units-view');
             await shot(page, 'desktop-convnet-filters');
         });
@@ -352,6 +367,7 @@ describe('views', { skip }, () => {
             await panel.locator('#ci-more').click();
             await waitText(page, 'confusion-images', /showing 120/);
             assert.deepEqual(await shown(), cell(1, 1).slice(0, 120));
+            await accessibility(page, 'a confusion cell open');
             await byTestId(page, 'confusion-images-close').click();
             assert.equal(await panel.isVisible(), false);
             assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'confusion-cell-1-1', 'the focus goes back to the cell');
@@ -363,13 +379,13 @@ describe('views', { skip }, () => {
     test('at 360 px and in Spanish: nothing wider than the screen, every view reachable by keyboard (screenshots at 375 px)', async () => {
         await withPage({ width: 375, height: 812, isMobile: true, hasTouch: true }, async (page) => {
             await gotoReady(page, srv.url);
-            await startTraining(page, { epochs: 2, limit: 30000 });
+            await startTraining(page, { epochs: 1, limit: 20000 });
             await scrollTo(page, '#units-view');
             await page.waitForFunction(() => Number(document.querySelector('[data-testid="unit-weights"]').dataset.samples) > 0, null, { timeout: 120000 });
             await shot(page, 'mobile-units-training');
             await waitState(page, 'ready', 300000);
             await scrollTo(page, '#units-view');
-            await waitText(page, 'units-status', /model in use|After 60,000/);
+            await waitText(page, 'units-status', /model in use|After 20,000/);
             await shot(page, 'mobile-units-trained');
         });
         await withPage({ width: 360, height: 740, isMobile: true, hasTouch: true }, async (page) => {
@@ -387,6 +403,7 @@ describe('views', { skip }, () => {
             assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
             await scrollTo(page, '#why');
             await shot(page, 'mobile-why');
+            await accessibility(page, 'every view shown at 360 px');
             await byTestId(page, 'lang').click();
             await waitText(page, 'why-answer', /^La red dice 7/);
             assert.match(await byTestId(page, 'unit-detail').textContent(), /Unidad 1 de 512/);
@@ -394,6 +411,7 @@ describe('views', { skip }, () => {
             assert.match(await byTestId(page, 'confusion-images').textContent(), /Imágenes de prueba del 2/);
             const missing = await page.evaluate(async () => (await import('./ui/i18n.js')).missingSpanish());
             assert.deepEqual(missing, []);
+            await accessibility(page, 'every view shown, in Spanish');
             // Tab through the page: the views' controls are reached, each with a name
             const seen = new Map();
             await page.evaluate(() => document.activeElement?.blur());

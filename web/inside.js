@@ -77,13 +77,13 @@ export function explain(network, input) {
     const against = order.filter((j) => contributions[j] < 0).reverse().slice(0, TOP_UNITS).map(unit);
     // Pictures: a dense first layer over the image, feeding the last layer directly.
     if (hiddenLayer === 0 && layers[0].type === 'dense' && network.inputs === 784) {
-        const { weights: first, biases: firstBiases } = network.layerParams(0);
-        const units = layers[0].units;
-        for (const u of [...pushed, ...against]) {
+        const shown = [...pushed, ...against];
+        const pictures = network.unitWeights(0, shown.map((u) => u.unit));
+        const firstBiases = network.layerParams(0, { weights: false }).biases;
+        shown.forEach((u, k) => {
             u.bias = firstBiases[u.unit];
-            u.picture = new Float32Array(784);
-            for (let i = 0; i < 784; i++) u.picture[i] = first[i * units + u.unit];
-        }
+            u.picture = pictures.subarray(784 * k, 784 * (k + 1));
+        });
     }
     return {
         digit,

@@ -564,12 +564,29 @@ export class Network {
     }
   }
 
-  /** Copies of one layer's parameters: {weights (Keras' layout), biases}. */
-  layerParams(i) {
+  /** Copies of one layer's parameters: {weights (Keras' layout; null with weights: false), biases}. */
+  layerParams(i, { weights = true } = {}) {
     const l = this.layers[i];
     if (!l) throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
     const p = this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset;
-    return { weights: this.e.f32(p, l.weights).slice(), biases: this.e.f32(p + 4 * l.weights, l.biases).slice() };
+    return { weights: weights ? this.e.f32(p, l.weights).slice() : null, biases: this.e.f32(p + 4 * l.weights, l.biases).slice() };
+  }
+
+  /**
+   * The weights into some units of dense layer i, copied unit by unit: unit units[k]'s
+   * inputs-long column of W at [k * inputs, (k + 1) * inputs), without copying the rest of W.
+   */
+  unitWeights(i, units) {
+    const l = this.layers[i];
+    if (l?.type !== 'dense' || !units.every((u) => Number.isInteger(u) && u >= 0 && u < l.units))
+      throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
+    const n = l.weights / l.units;
+    const w = this.e.f32(this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset, l.weights);
+    const out = new Float32Array(units.length * n);
+    units.forEach((u, k) => {
+      for (let r = 0; r < n; r++) out[k * n + r] = w[r * l.units + u];
+    });
+    return out;
   }
 
   /** A copy of all parameters (layer by layer: W then b). */

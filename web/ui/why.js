@@ -137,7 +137,9 @@ export function createWhyView({ request, onShown = () => {} }) {
             digit,
             where: where ? t('why.itemWhere', { pos: where.positive }) : '',
         });
-        btn.setAttribute('aria-label', label);
+        // the caption shown comes first: the accessible name holds the visible text (WCAG 2.5.3)
+        const caption = `#${u.unit + 1} ${signed(u.contribution, 2)}`;
+        btn.setAttribute('aria-label', `${caption}: ${label}`);
         btn.title = label;
         if (u.picture) {
             const c = document.createElement('canvas');
@@ -150,7 +152,7 @@ export function createWhyView({ request, onShown = () => {} }) {
         const cap = document.createElement('span');
         cap.className = 'contrib-caption';
         cap.setAttribute('aria-hidden', 'true');
-        cap.textContent = `#${u.unit + 1} ${signed(u.contribution, 2)}`;
+        cap.textContent = caption;
         btn.append(cap);
         const show = () => showContributor(u);
         btn.addEventListener('focus', show);
@@ -228,6 +230,18 @@ export function createWhyView({ request, onShown = () => {} }) {
         else $('contrib-detail').hidden = true;
     }
 
+    /** A table cell: the number, then a bar beside it (hidden from screen readers). */
+    function outputCell(text, value, bar) {
+        const td = document.createElement('td');
+        td.dataset.value = String(value);
+        const num = document.createElement('span');
+        num.className = 'num';
+        num.textContent = text;
+        bar.setAttribute('aria-hidden', 'true');
+        td.append(num, bar);
+        return td;
+    }
+
     function renderOutputs() {
         const body = $('why-outputs-body');
         body.replaceChildren();
@@ -241,12 +255,6 @@ export function createWhyView({ request, onShown = () => {} }) {
             const th = document.createElement('th');
             th.scope = 'row';
             th.textContent = String(k);
-            const logit = document.createElement('td');
-            logit.className = 'num';
-            logit.textContent = formatNumber(z[k], 2);
-            logit.dataset.value = String(z[k]);
-            const lbar = document.createElement('td');
-            lbar.className = 'bar-cell';
             const lb = document.createElement('span');
             lb.className = 'logit-bar';
             const lf = document.createElement('span');
@@ -254,23 +262,13 @@ export function createWhyView({ request, onShown = () => {} }) {
             lf.style.width = `${(50 * Math.abs(z[k])) / zmax}%`;
             lf.style.backgroundColor = divergingCss(z[k] / zmax);
             lb.append(lf);
-            lbar.append(lb);
-            lbar.setAttribute('aria-hidden', 'true');
-            const prob = document.createElement('td');
-            prob.className = 'num';
-            prob.textContent = percent(p[k], 2);
-            prob.dataset.value = String(p[k]);
-            const pbar = document.createElement('td');
-            pbar.className = 'bar-cell';
-            pbar.setAttribute('aria-hidden', 'true');
             const pb = document.createElement('span');
             pb.className = 'prob-bar';
             const pf = document.createElement('span');
             pf.className = 'prob-fill';
             pf.style.width = `${(100 * p[k]).toFixed(1)}%`;
             pb.append(pf);
-            pbar.append(pb);
-            tr.append(th, logit, lbar, prob, pbar);
+            tr.append(th, outputCell(formatNumber(z[k], 2), z[k], lb), outputCell(percent(p[k], 2), p[k], pb));
             body.append(tr);
         }
     }
