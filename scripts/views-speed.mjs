@@ -2,7 +2,8 @@
 // views-speed.mjs: the page's training speed with the look-inside views open and on screen (the
 // units' pictures redrawn from the worker's snapshots) against closed, in interleaved rounds in
 // headless Chromium, with medians: what the samples/s stat shows, the epoch time of the log, and
-// the wall-clock time from Train to done (which also counts the worker's snapshot copies).
+// the wall-clock time from Train to done (which also counts the worker's snapshot copies); and
+// what the views cost directly: the page's time drawing the pictures, the worker's copying them.
 //   node scripts/views-speed.mjs [--rounds 3] [--arch mlp|convnet] [--limit N] [--epochs 1]
 // Needs Chromium (node scripts/setup.mjs --test). No assertion: it prints figures, then one JSON line.
 /* global window, document, MutationObserver -- in the functions handed to page.evaluate */
@@ -58,13 +59,19 @@ async function round(open) {
         const log = await byTestId(page, 'epoch-log').textContent();
         const seconds = [...log.matchAll(/ - ([\d.]+) s - /g)].map((m) => Number(m[1]));
         const samples = (Number(opt.limit) || 60000) * Number(opt.epochs);
+        const costs = await byTestId(page, 'unit-weights').evaluate((c) => ({ drawn: Number(c.dataset.drawnMs ?? 0), copied: Number(c.dataset.copiedMs ?? 0) }));
         const r = {
             shownSps: median(shown),
             logSps: samples / seconds.at(-1),
             wallSeconds: wall,
             snapshots: await page.evaluate(() => window.snapshots),
+            drawnMs: costs.drawn, // the page's main thread, drawing the pictures (the final one included)
+            copiedMs: costs.copied, // the worker, copying the weights for them
         };
-        console.log(`${open ? 'open  ' : 'closed'}: shown ${Math.round(r.shownSps)} samples/s, log ${Math.round(r.logSps)} samples/s, wall ${wall.toFixed(1)} s, ${r.snapshots} pictures drawn`);
+        console.log(
+            `${open ? 'open  ' : 'closed'}: shown ${Math.round(r.shownSps)} samples/s, log ${Math.round(r.logSps)} samples/s, wall ${wall.toFixed(1)} s, ` +
+                `${r.snapshots} pictures drawn in ${r.drawnMs.toFixed(0)} ms (${((100 * r.drawnMs) / 1000 / wall).toFixed(2)}% of the time), copied in ${r.copiedMs.toFixed(0)} ms`,
+        );
         results[open ? 'open' : 'closed'].push(r);
     } finally {
         await context.close();
@@ -78,7 +85,7 @@ try {
     }
     const summary = {};
     for (const k of ['open', 'closed'])
-        summary[k] = Object.fromEntries(['shownSps', 'logSps', 'wallSeconds', 'snapshots'].map((f) => [f, median(results[k].map((r) => r[f]))]));
+        summary[k] = Object.fromEntries(['shownSps', 'logSps', 'wallSeconds', 'snapshots', 'drawnMs', 'copiedMs'].map((f) => [f, median(results[k].map((r) => r[f]))]));
     const ratio = (f) => summary.open[f] / summary.closed[f];
     summary.openOverClosed = { shownSps: ratio('shownSps'), logSps: ratio('logSps'), wallSeconds: ratio('wallSeconds') };
     console.log(

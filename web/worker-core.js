@@ -563,6 +563,7 @@ export function createCore({
             if (!watchUnits || (!force && now() - lastUnits < every)) return;
             const t0 = now();
             const units = unitsSnapshot(net, p.samples);
+            units.copyMs = now() - t0; // shown by scripts/views-speed.mjs
             post({ type: 'units', id, units }, transferables(units));
             lastUnits = now();
             snapshotMs = lastUnits - t0;

@@ -6,7 +6,8 @@
 // (the tests read them back). The layout is written on the canvas' data attributes (cols,
 // tileW, tileH, gap, count) for the tests.
 
-const GAP_COLOUR = [228, 228, 231]; // the page's --line
+// #e4e4e7 as an RGBA pixel in memory order (little-endian, as every browser is)
+const GAP_RGBA32 = ((255 << 24) | (231 << 16) | (228 << 8) | 228) >>> 0;
 
 export function createTileGrid(canvas, { onSelect = () => {} } = {}) {
     const wrap = canvas.parentElement;
@@ -95,21 +96,20 @@ export function createTileGrid(canvas, { onSelect = () => {} } = {}) {
         get layoutInfo() {
             return { ...g };
         },
-        /** A new layout: the canvas is resized and cleared to the gap colour. */
+        /**
+         * A layout: the canvas is resized and cleared to the gap colour. The same layout again
+         * keeps the pixels (every tile is painted over, the gaps stay).
+         */
         layout({ count, cols, tileW, tileH = tileW, gap = 1 }) {
-            g = { count, cols: Math.max(1, Math.min(cols, count || 1)), tileW, tileH, gap };
+            const next = { count, cols: Math.max(1, Math.min(cols, count || 1)), tileW, tileH, gap };
+            if (image && JSON.stringify(next) === JSON.stringify(g)) return;
+            g = next;
             const rows = Math.ceil(count / g.cols);
             canvas.width = Math.max(1, g.gap + g.cols * (tileW + gap));
             canvas.height = Math.max(1, g.gap + rows * (tileH + gap));
             Object.assign(canvas.dataset, { count, cols: g.cols, tileW, tileH, gap });
             image = new ImageData(canvas.width, canvas.height);
-            const d = image.data;
-            for (let o = 0; o < d.length; o += 4) {
-                d[o] = GAP_COLOUR[0];
-                d[o + 1] = GAP_COLOUR[1];
-                d[o + 2] = GAP_COLOUR[2];
-                d[o + 3] = 255;
-            }
+            new Uint32Array(image.data.buffer).fill(GAP_RGBA32);
             if (selected >= count) selected = -1;
             placeMark();
         },

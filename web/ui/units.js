@@ -123,6 +123,9 @@ export function createUnitsView({ request }) {
     // The pictures may take at most 1/RENDER_SHARE of the page's time: the worker is asked for
     // snapshots no more often than RENDER_SHARE x the time one takes to draw (and 0.4 s).
     let renderMs = 0;
+    const recent = [];
+    let drawnMs = 0;
+    let copiedMs = 0;
     let askedInterval = 0;
     const interval = () => Math.min(5000, Math.ceil(RENDER_SHARE * renderMs));
 
@@ -154,7 +157,15 @@ export function createUnitsView({ request }) {
         const t0 = performance.now();
         render();
         const ms = performance.now() - t0;
-        renderMs = renderMs ? 0.7 * renderMs + 0.3 * ms : ms;
+        // the median of the last few: the first drawing also compiles the code (several times slower)
+        recent.push(ms);
+        if (recent.length > 5) recent.shift();
+        renderMs = [...recent].sort((a, b) => a - b)[recent.length >> 1];
+        // what drawing and copying cost so far (read by scripts/views-speed.mjs)
+        drawnMs += ms;
+        copiedMs += s.copyMs ?? 0;
+        canvas.dataset.drawnMs = drawnMs.toFixed(1);
+        canvas.dataset.copiedMs = copiedMs.toFixed(1);
         if (training) syncWatch();
     }
 
