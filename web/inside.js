@@ -5,7 +5,7 @@
 // copies, listed by transferables() for postMessage.
 
 /** The least time between two weight snapshots posted during training. */
-export const UNITS_INTERVAL_MS = 400;
+export const UNITS_INTERVAL_MS = 500;
 /** How many units the explanation lists as pushing for the answer (and as many against). */
 export const TOP_UNITS = 8;
 

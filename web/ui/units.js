@@ -16,7 +16,7 @@ const WIDE = 600; // px of the grid's box from which pictures are shown at their
 const HALF = (DIVERGING_STEPS - 1) / 2;
 // The shared scale: the few largest weights beyond it show at full colour rather than pale the rest.
 export const SHARED_QUANTILE = 0.999;
-const RENDER_SHARE = 40;
+const RENDER_SHARE = 60;
 // The centre of the image, where MNIST's digits are: the 4-pixel border is always blank.
 const INNER0 = 4;
 const INNER1 = 24;
@@ -29,9 +29,10 @@ export function signed(v, digits = 3) {
 }
 
 /**
- * Where the positive and the negative weights of a 28x28 picture lie, in words, for the text
- * alternative: the one or two ninths of the image's centre (20x20) that hold the most of each,
- * or "all over" when none stands out. get(x, y) gives the weight.
+ * Where the strong positive and the strong negative weights of a 28x28 picture lie, in words,
+ * for the text alternative: the one or two ninths of the image's centre (20x20) that hold most
+ * of the weights beyond half the largest |w| there, or "all over" when none stands out (noise).
+ * get(x, y) gives the weight.
  */
 export function describePicture(get) {
     const bands = [
@@ -39,6 +40,9 @@ export function describePicture(get) {
         [11, 17],
         [17, INNER1],
     ];
+    let max = 0;
+    for (let y = INNER0; y < INNER1; y++) for (let x = INNER0; x < INNER1; x++) max = Math.max(max, Math.abs(get(x, y)));
+    const strong = 0.5 * max;
     const pos = new Array(9).fill(0);
     const neg = new Array(9).fill(0);
     for (let r = 0; r < 3; r++)
@@ -46,16 +50,16 @@ export function describePicture(get) {
             for (let y = bands[r][0]; y < bands[r][1]; y++)
                 for (let x = bands[c][0]; x < bands[c][1]; x++) {
                     const v = get(x, y);
-                    if (v > 0) pos[3 * r + c] += v;
-                    else neg[3 * r + c] -= v;
+                    if (v > strong) pos[3 * r + c] += v;
+                    else if (v < -strong) neg[3 * r + c] -= v;
                 }
     const where = (mass) => {
         const total = mass.reduce((a, b) => a + b, 0);
         if (!(total > 0)) return t('where.none');
         const order = [...mass.keys()].sort((a, b) => mass[b] - mass[a]);
-        if (mass[order[0]] < 0.2 * total) return t('where.all');
+        if (mass[order[0]] < 0.25 * total) return t('where.all');
         const parts = [order[0]];
-        if (mass[order[1]] >= 0.16 * total) parts.push(order[1]);
+        if (mass[order[1]] >= 0.2 * total) parts.push(order[1]);
         return parts.map((k) => t(`where.${k}`)).join(t('where.and'));
     };
     return { positive: where(pos), negative: where(neg) };
@@ -121,7 +125,7 @@ export function createUnitsView({ request }) {
     const visible = () => root.open && onScreen;
 
     // The pictures may take at most 1/RENDER_SHARE of the page's time: the worker is asked for
-    // snapshots no more often than RENDER_SHARE x the time one takes to draw (and 0.4 s).
+    // snapshots no more often than RENDER_SHARE x the time one takes to draw (and UNITS_INTERVAL_MS, 0.5 s).
     let renderMs = 0;
     const recent = [];
     let drawnMs = 0;
@@ -399,7 +403,7 @@ export function createUnitsView({ request }) {
     };
 }
 
-/** One bar of a weight into an output: label, a bar from the middle (diverging colour), value. */
+/** One bar of a weight into an output: label, a bar from the middle line (diverging colour), value. */
 export function weightBar(label, v, scale) {
     const li = document.createElement('li');
     const name = document.createElement('span');
@@ -409,8 +413,7 @@ export function weightBar(label, v, scale) {
     bar.className = 'wb-bar';
     const fill = document.createElement('span');
     fill.className = v < 0 ? 'wb-fill neg' : 'wb-fill pos';
-    const f = Math.min(1, Math.abs(v) / scale);
-    fill.style.width = `${(50 * f).toFixed(1)}%`;
+    fill.style.setProperty('--f', Math.min(1, Math.abs(v) / scale).toFixed(3));
     fill.style.backgroundColor = divergingCss(v / scale);
     bar.append(fill);
     const value = document.createElement('span');
