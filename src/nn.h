@@ -186,6 +186,18 @@ nn_status nn_net_predict(nn_net *net, const float *x, int n, float *probs);
 /* The same for uint8 pixels scaled by 1/255 (IDX images). */
 nn_status nn_net_predict_u8(nn_net *net, const uint8_t *pixels, int n, float *probs);
 
+/* ---- a look inside: every layer's output for one input, in one call ---- */
+/* Floats nn_net_activations writes: the sum of every layer's output size (nn_net_size(net, 1..L))
+ * and then the classes once more. 0 for NULL. */
+size_t nn_net_activations_size(const nn_net *net);
+/* Runs one input x (nn_net_size(net, 0) floats, channels last) through the network and writes
+ * into out (cap floats, at least nn_net_activations_size) every layer's output one after the
+ * other, in layer order and each in its own layout (h, w, c channels last, or flat): after the
+ * layer's activation, except the last layer's, which is its logits before softmax; then the
+ * probabilities, the same bits nn_net_predict gives for x. Nothing is allocated. NN_ERR_ARG for
+ * a NULL pointer or a cap too small. */
+nn_status nn_net_activations(nn_net *net, const float *x, float *out, size_t cap);
+
 typedef struct nn_eval {
     double loss;     /* mean categorical cross-entropy */
     double accuracy; /* fraction in [0,1] */

@@ -11,7 +11,11 @@ import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
 import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
-import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import { onConfusionCell, renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import './ui/i18n-inside.js';
+import { createUnitsView } from './ui/units.js';
+import { createWhyView } from './ui/why.js';
+import { createConfusionImages } from './ui/confusion.js';
 import * as form from './ui/settings.js';
 import { DEFAULT_SETTINGS } from './training-settings.js';
 import { ARCHITECTURES, networkForSettings } from './architectures.js';
@@ -40,6 +44,10 @@ const state = {
 let client;
 let charts;
 let pad;
+let units; // the look inside: ui/units.js, ui/why.js, ui/confusion.js
+let why;
+let confusion;
+const request = (type, payload) => client.request(type, payload);
 
 // ---- small helpers ----
 
@@ -193,6 +201,7 @@ function onArchChange() {
 
 function applyModel(model) {
     state.model = model;
+    units?.modelChanged(model, ['training', 'paused', 'stopping'].includes(state.phase));
     // The pad's note follows: "no model" <-> "draw a digit" (a shown result stays).
     if (!model && state.drawNote.key !== 'draw.noModel') clearPrediction();
     else if (model && state.drawNote.key === 'draw.noModel') setDrawNote('draw.hint');
@@ -331,7 +340,7 @@ function onTrainEvent(ev) {
         });
         $('epoch-log').textContent += ($('epoch-log').textContent ? '\n' : '') + line;
         if (ev.saveError) showError(t('error.save', { message: ev.saveError }));
-    }
+    } else if (ev.type === 'units') units.show(ev.units);
 }
 
 async function train(event) {
@@ -527,6 +536,7 @@ function clearPrediction() {
     showProbabilities(null);
     blankDigit($('preview'));
     setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
+    why?.clear();
 }
 
 /** Sends an image to the worker; one request in flight, the newest image waits its turn. */
@@ -547,7 +557,7 @@ async function predict(image) {
     try {
         const r = await client.request(
             'predict',
-            { image: { data: image.data, width: image.width, height: image.height } },
+            { image: { data: image.data, width: image.width, height: image.height }, explain: why.wanted() },
             { transfer: [image.data.buffer] },
         );
         if (generation !== predictor.generation) return; // cleared meanwhile
@@ -555,6 +565,7 @@ async function predict(image) {
         showProbabilities(r.probabilities);
         $('prediction').textContent = String(r.digit);
         setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
+        why.show(r.inside);
     } catch (e) {
         if (generation !== predictor.generation || e instanceof WorkerCrash) return;
         clearPrediction();
@@ -684,6 +695,7 @@ async function startWorker() {
         renderNotebookModel();
         if (init.restoreError) showError(t('error.restore', { message: init.restoreError }));
         clearPrediction();
+        units.reconnect();
         return true;
     } catch (e) {
         if (e instanceof WorkerCrash) return false;
@@ -737,6 +749,9 @@ function renderLanguage() {
     if (state.data) renderData(state.data);
     if (state.evaluation) renderEvaluation(state.evaluation);
     charts?.relabel();
+    units?.relabel();
+    why?.relabel();
+    confusion?.relabel();
     updateControls();
 }
 
@@ -803,6 +818,10 @@ async function main() {
     renderEvaluation(null);
     clearPrediction();
     client = new NNClient({ url: new URL('./worker.js', import.meta.url), onCrash });
+    units = createUnitsView({ request });
+    why = createWhyView({ request, onShown: () => units.explained() });
+    confusion = createConfusionImages({ request });
+    onConfusionCell(confusion.show, confusion.clear);
     setPhase('starting');
     if (await startWorker()) await loadData();
     // After the first load, so that caching the shell does not compete with the data download.

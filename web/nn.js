@@ -631,6 +631,60 @@ export class Network {
     }
   }
 
+  /**
+   * Every layer's output for one input (Float32Array or Uint8Array pixels, as predict takes), from
+   * one call into C (nn_net_activations): {layers: [Float32Array per layer, in its outputShape,
+   * channels last], logits (the last layer's, before softmax), probabilities (predict's bits)}.
+   * The arrays are views of one copy.
+   */
+  layerOutputs(input) {
+    if (input?.length !== this.inputs) throw new NNError(Status.INPUT_SIZE, this.e.statusText(Status.INPUT_SIZE));
+    const e = this.e;
+    const x = input instanceof Uint8Array ? Float32Array.from(input, (v) => v / 255) : Float32Array.from(input);
+    const n = e.x.nn_net_activations_size(this.ptr);
+    const ip = e.copyIn(new Uint8Array(x.buffer));
+    const op = e.alloc(4 * n);
+    try {
+      e.check(e.x.nn_net_activations(this.ptr, ip, op, n), 'activations');
+      const all = e.f32(op, n).slice();
+      let at = 0;
+      const layers = this.layers.map((l) => {
+        const size = l.outputShape.reduce((a, b) => a * b, 1);
+        at += size;
+        return all.subarray(at - size, at);
+      });
+      return { layers, logits: layers[layers.length - 1], probabilities: all.subarray(at, at + this.classes) };
+    } finally {
+      e.x.nn_dealloc(ip);
+      e.x.nn_dealloc(op);
+    }
+  }
+
+  /** Copies of one layer's parameters: {weights (Keras' layout; null with weights: false), biases}. */
+  layerParams(i, { weights = true } = {}) {
+    const l = this.layers[i];
+    if (!l) throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
+    const p = this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset;
+    return { weights: weights ? this.e.f32(p, l.weights).slice() : null, biases: this.e.f32(p + 4 * l.weights, l.biases).slice() };
+  }
+
+  /**
+   * The weights into some units of dense layer i, copied unit by unit: unit units[k]'s
+   * inputs-long column of W at [k * inputs, (k + 1) * inputs), without copying the rest of W.
+   */
+  unitWeights(i, units) {
+    const l = this.layers[i];
+    if (l?.type !== 'dense' || !units.every((u) => Number.isInteger(u) && u >= 0 && u < l.units))
+      throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
+    const n = l.weights / l.units;
+    const w = this.e.f32(this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset, l.weights);
+    const out = new Float32Array(units.length * n);
+    units.forEach((u, k) => {
+      for (let r = 0; r < n; r++) out[k * n + r] = w[r * l.units + u];
+    });
+    return out;
+  }
+
   /** A copy of all parameters (layer by layer: W then b). */
   params() {
     return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();

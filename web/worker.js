@@ -41,7 +41,7 @@ async function loadEngine() {
 
 const core = createCore({
     loadEngine,
-    post: (message) => self.postMessage(message),
+    post: (message, transfer = []) => self.postMessage(message, transfer),
     fetch: (...args) => self.fetch(...args),
     caches: self.caches ?? null,
     store: openModelStore(self.indexedDB),

@@ -223,6 +223,15 @@ const STRINGS = {
     'time.at': { en: 'at {time}', es: 'a las {time}' },
 };
 
+/**
+ * More texts from a view's own module (the look inside: ui/i18n-inside.js): code texts as in
+ * STRINGS, and the Spanish of markup texts as in STATIC_ES.
+ */
+export function addStrings(strings, staticEs = {}) {
+    Object.assign(STRINGS, strings);
+    Object.assign(STATIC_ES, staticEs);
+}
+
 let lang = 'en';
 const english = new WeakMap(); // element -> its markup text, read once
 const englishAttr = new WeakMap();
