@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
-import { byTestId, drawDigit, importModel, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
+import { DIGIT_STROKES, byTestId, drawDigit, gotoReady, importModel, settledPrediction, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
 
 const skip = haveChromium() ? false : 'no Chromium at /usr/bin/chromium (node scripts/setup.mjs --test installs it)';
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -37,6 +37,44 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip }, () => {
     after(async () => {
         await browser?.close();
         await srv?.close();
+    });
+
+    test('the pad has one live region, read out when a stroke ends and not while the pen moves', async () => {
+        const { context, page } = await openPage(browser, { width: 1280, height: 900 });
+        try {
+            await gotoReady(page, srv.url);
+            await importModel(page, model);
+            await waitText(page, 'model-info', /imported/);
+            const live = await page.evaluate(() =>
+                [...document.querySelectorAll('[aria-live="polite"], [role=status], output:not([aria-live="off"])')]
+                    .filter((el) => el.closest('#draw'))
+                    .map((el) => el.dataset.testid),
+            );
+            assert.deepEqual(live, ['draw-announce'], 'one polite live region in the drawing section (errors are alerts)');
+            assert.equal(await drawDigit(page, 7), '7');
+            const said = await byTestId(page, 'draw-announce').textContent();
+            assert.equal(said, await byTestId(page, 'draw-message').textContent());
+            assert.match(said, /7/);
+
+            // a 1 drawn slowly, the button held: answers follow the pen, nothing more is read out
+            await byTestId(page, 'clear').click();
+            const before = await byTestId(page, 'draw-announce').textContent();
+            const box = await byTestId(page, 'canvas').boundingBox();
+            const [first, ...rest] = DIGIT_STROKES[1][0];
+            await page.mouse.move(box.x + first[0] * box.width, box.y + first[1] * box.height);
+            await page.mouse.down();
+            for (const [fx, fy] of rest) {
+                await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height, { steps: 20 });
+                await page.waitForTimeout(400); // longer than the prediction's maximum wait
+            }
+            await waitText(page, 'prediction', /\d/);
+            assert.equal(await byTestId(page, 'draw-announce').textContent(), before, 'nothing read out mid-stroke');
+            await page.mouse.up();
+            assert.equal(await settledPrediction(page), '1');
+            await page.waitForFunction(() => /1/.test(document.querySelector('[data-testid="draw-announce"]').textContent));
+        } finally {
+            await context.close();
+        }
     });
 
     for (const width of [1280, 375]) {

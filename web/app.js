@@ -529,6 +529,16 @@ function showProbabilities(probs) {
 function setDrawNote(key, params = {}) {
     state.drawNote = { key, params };
     $('draw-hint').textContent = t(key, params);
+    announceDrawNote();
+}
+
+/** The pad's one live region: the note read out once a stroke is over, not on every answer that
+ *  follows the pen (the answers while drawing only change what is shown). */
+function announceDrawNote() {
+    if (pad?.drawing) return;
+    const el = $('draw-announce');
+    const text = $('draw-hint').textContent;
+    if (el.textContent !== text) el.textContent = text;
 }
 
 function clearPrediction() {
