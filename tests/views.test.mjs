@@ -202,13 +202,31 @@ describe('views', { skip }, () => {
                 }).observe(c, { attributes: true, attributeFilter: ['data-samples'] });
             });
             // started without scrolling, so that the units stay on screen from the first batch
-            await fillSettings(page, { epochs: 2, limit: 30000 });
+            // a training longer than needed, stopped once three pictures are drawn and one of them
+            // after an epoch's 60,000 images: how many pictures a second gives depends on the
+            // machine's speed, not what the test checks
+            await fillSettings(page, { epochs: 5 });
             await scrollTo(page, '#units-view');
             await page.evaluate(() => document.querySelector('[data-testid="train"]').click());
             await page.waitForFunction(() => Number(document.querySelector('[data-testid="unit-weights"]').dataset.samples) > 10000, null, { timeout: 120000 });
             await shot(page, 'desktop-units-training');
+            await page.waitForFunction(() => window.unitsSeen.length >= 3 && Number(window.unitsSeen.at(-1).samples) >= 60000, null, { timeout: 300000, polling: 100 });
+            await byTestId(page, 'stop').click();
             await waitState(page, 'ready', 300000);
-            await waitText(page, 'units-status', /model in use|After 60,000/);
+            // clicking Stop scrolled the view away; back on screen it fetches the stopped model's
+            // weights: wait until the picture's training images no longer change
+            await scrollTo(page, '#units-view');
+            await page.waitForFunction(
+                () => {
+                    const c = document.querySelector('[data-testid="unit-weights"]');
+                    const t = performance.now();
+                    if (c.dataset.samples !== window.lastSamples) [window.lastSamples, window.since] = [c.dataset.samples, t];
+                    return t - window.since > 1500;
+                },
+                null,
+                { timeout: 60000, polling: 100 },
+            );
+            await waitText(page, 'units-status', /model in use|After [\d,]+ training/);
             await shot(page, 'desktop-units-trained');
             const seen = await page.evaluate(() => window.unitsSeen);
             assert.ok(seen.length >= 3, `${seen.length} pictures drawn`);
