@@ -10,7 +10,8 @@ import { parseOrExit } from './lib/cli.mjs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
-import { loadNN, OPTIMIZERS } from '../web/nn.js';
+import { loadNN } from '../web/nn.js';
+import { DEFAULT_SETTINGS, OPTIMIZER_NAMES } from '../web/training-settings.js';
 import { ARCHITECTURES, DEFAULT_ARCH, inputShapeFor, mlpSpec, parseLayers } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR } from './lib/data.mjs';
 
@@ -60,9 +61,9 @@ export function parseOptions(argv) {
         'batch-size': { type: 'string' },
         threads: { type: 'string', default: '1' },
         lr: { type: 'string' },
-        optimizer: { type: 'string', default: 'rmsprop' },
+        optimizer: { type: 'string', default: DEFAULT_SETTINGS.optimizer },
         hidden: { type: 'string' },
-        seed: { type: 'string', default: '1' },
+        seed: { type: 'string', default: String(DEFAULT_SETTINGS.seed) },
         limit: { type: 'string' },
         data: { type: 'string', default: DEFAULT_DATA_DIR },
         out: { type: 'string' },
@@ -78,8 +79,8 @@ export function parseOptions(argv) {
   const lr = o.lr === undefined ? 0 : Number(o.lr);
   if (o.lr !== undefined && !(Number.isFinite(lr) && lr > 0))
     throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);
-  if (!OPTIMIZERS.includes(o.optimizer))
-    throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, not "${o.optimizer}"`);
+  if (!OPTIMIZER_NAMES.includes(o.optimizer))
+    throw new UsageError(`--optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}, not "${o.optimizer}"`);
   if ([o.arch, o.layers, o.hidden].filter((v) => v !== undefined).length > 1)
     throw new UsageError('give one of --arch, --layers and --hidden');
   if (o.arch !== undefined && !ARCHITECTURES[o.arch])

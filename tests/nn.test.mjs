@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadNN, NNError, Status } from '../web/nn.js';
+import { DEFAULT_SETTINGS, OPTIMIZERS, OPTIMIZER_NAMES } from '../web/training-settings.js';
+import { ARCHITECTURES } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT, WASM_PATH } from '../scripts/lib/data.mjs';
 
 let nn, data, train, testSet;
@@ -98,11 +100,12 @@ test('the same seed gives bit-identical weights twice, another seed does not', (
   for (const n of [a, b, c]) n.free();
 });
 
-function expectNNError(fn, code, pattern) {
+function expectNNError(fn, code, pattern, what = '') {
+  const of = what ? `${what}: ` : '';
   assert.throws(fn, (e) => {
-    assert.ok(e instanceof NNError, `not an NNError: ${e}`);
-    assert.equal(e.code, code, `code ${e.code}: ${e.message}`);
-    assert.match(e.message, pattern);
+    assert.ok(e instanceof NNError, `${of}not an NNError: ${e}`);
+    assert.equal(e.code, code, `${of}code ${e.code}: ${e.message}`);
+    assert.match(e.message, pattern, what);
     return true;
   });
 }
@@ -125,8 +128,7 @@ test('corrupt IDX bytes are refused with their own message', () => {
   for (const [name, corrupt, code, pattern] of cases) {
     const im = images.slice();
     corrupt(im);
-    expectNNError(() => nn.createDataset(im, labels), code, pattern);
-    assert.ok(name);
+    expectNNError(() => nn.createDataset(im, labels), code, pattern, name);
   }
   expectNNError(() => nn.createDataset(images.subarray(0, images.length - 1), labels), Status.IDX_TRUNCATED, /truncated/);
   const badLabel = labels.slice();
@@ -193,6 +195,52 @@ test('the JS table of statuses is C\'s: every code C names is there, and every c
   assert.deepEqual(named.filter((c) => !js.has(c)), [], 'codes C describes that Status lacks');
   assert.deepEqual([...js.keys()].filter((c) => !named.includes(c)), [], 'Status codes C does not know');
   assert.equal(named.length, js.size);
+});
+
+test('a failed dataset names the file C found at fault: each file parsed on its own', () => {
+  const images = data.testImages.slice(0, 16 + 100 * 784);
+  images.set([0, 0, 0, 100], 4);
+  const labels = data.testLabels.slice(0, 8 + 100);
+  labels.set([0, 0, 0, 100], 4);
+  const part = (im, lb) => {
+    try {
+      nn.createDataset(im, lb).free();
+    } catch (e) {
+      return [e.code, e.part];
+    }
+    return null;
+  };
+  assert.equal(part(images, labels), null);
+  assert.deepEqual(part(images.subarray(0, 100), labels), [Status.IDX_TRUNCATED, 'images']);
+  assert.deepEqual(part(images, labels.subarray(0, 50)), [Status.IDX_TRUNCATED, 'labels']);
+  const bigLabel = labels.slice();
+  bigLabel[8 + 7] = 10;
+  assert.deepEqual(part(images, bigLabel), [Status.IDX_LABEL, 'labels']);
+  assert.deepEqual(part(labels, labels), [Status.IDX_KIND, 'images']);
+  assert.deepEqual(part(images, images), [Status.IDX_KIND, 'labels']);
+  assert.deepEqual(part(images, data.testLabels), [Status.IDX_COUNT, null]);
+});
+
+test('the page\'s defaults and optimisers are C\'s: names, the learning rate 0 stands for, the trainer\'s defaults', () => {
+  assert.deepEqual(nn.optimizers, OPTIMIZER_NAMES);
+  for (const name of OPTIMIZER_NAMES) assert.equal(nn.defaultLearningRate(name), OPTIMIZERS[name].learningRate, name);
+  const c = nn.trainDefaults;
+  for (const key of ['optimizer', 'learningRate', 'seed', 'limit']) assert.equal(DEFAULT_SETTINGS[key], c[key], key);
+  assert.equal(c.batchSize, ARCHITECTURES.mlp.batchSize, 'Keras\' batch of chapter 2');
+  assert.deepEqual(Object.keys(c).sort(), ['batchSize', 'beta1', 'beta2', 'epsilon', 'learningRate', 'limit', 'momentum', 'optimizer', 'rho', 'seed', 'sparse', 'threads']);
+  // the form offers exactly these, in this order
+  const html = readFileSync(path.join(ROOT, 'web', 'index.html'), 'utf8');
+  const select = html.match(/<select[^>]*id="optimizer"[^>]*>([\s\S]*?)<\/select>/)[1];
+  assert.deepEqual([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), OPTIMIZER_NAMES);
+});
+
+test('training options C cannot hold exactly are refused, not wrapped: whole numbers in int range', () => {
+  const net = nn.createNetwork({ sizes: [784, 10], seed: 1 });
+  expectNNError(() => nn.createTrainer(net, train, { batchSize: 2 ** 32 + 64 }), Status.BATCH_SIZE, /batch size/);
+  expectNNError(() => nn.createTrainer(net, train, { batchSize: 64.5 }), Status.BATCH_SIZE, /batch size/);
+  expectNNError(() => nn.createTrainer(net, train, { threads: 2 ** 32 + 1 }), Status.THREADS, /thread/);
+  expectNNError(() => nn.createTrainer(net, train, { limit: -1 }), Status.ARG, /argument/);
+  net.free();
 });
 
 test('the convnet of chapter 5 has the shapes and parameters of Keras\' model.summary()', () => {

@@ -1,9 +1,9 @@
-// nn-thread.js: one helper thread of the threaded module (nn-mt.wasm). Started by loadNN in
-// web/nn.js as a module Worker (page) or a worker_threads Worker (Node); it instantiates the same
+// nn-thread.js: one helper thread of the threaded module (nn-mt.wasm). Started by startHelper in
+// web/nn-loader.js as a module Worker (page) or a worker_threads Worker (Node); it instantiates the same
 // module on the shared memory, takes its own C stack and runs its share of every parallel region
 // of training (nn_thread_main) until the engine stops the team, coming back to its event loop
 // whenever it has been idle for a while.
-import { moduleImports } from './nn.js';
+import { moduleImports } from './nn-loader.js';
 
 const IS_NODE = typeof globalThis.process?.versions?.node === 'string';
 

@@ -3,47 +3,30 @@
 // a thrown NNError carrying the C library's sentence, data is copied into the wasm heap once and
 // then owned by C. Heap views are taken afresh after every call, since memory may have grown.
 
-export const Status = Object.freeze({
-  OK: 0,
-  NOMEM: -1,
-  ARG: -2,
-  LAYERS: -3,
-  ACTIVATION: -4,
-  BATCH_SIZE: -5,
-  LEARNING_RATE: -6,
-  OPTIMIZER: -7,
-  THREADS: -8,
-  SHAPE: -9,
-  IDX_MAGIC: -10,
-  IDX_TYPE: -11,
-  IDX_NDIM: -12,
-  IDX_OVERFLOW: -13,
-  IDX_TRUNCATED: -14,
-  IDX_TRAILING: -15,
-  IDX_COUNT: -16,
-  IDX_LABEL: -17,
-  IDX_KIND: -18,
-  INPUT_SIZE: -19,
-  MODEL_MAGIC: -30,
-  MODEL_VERSION: -31,
-  MODEL_TRUNCATED: -32,
-  MODEL_TRAILING: -33,
-  MODEL_CHECKSUM: -34,
-  MODEL_LAYERS: -35,
-  MODEL_VALUES: -36,
-  NO_DIGIT: -40,
-  IMAGE_SIZE: -41,
-  DIVERGED: -50,
-  STATE: -51,
-});
+import { THREAD_STACK, canUseThreads, instantiate, startHelper } from './nn-loader.js';
+import { Status } from './status.js';
 
-export const OPTIMIZERS = ['rmsprop', 'sgd', 'adam'];
+export { canUseThreads, moduleImports, threadSupport } from './nn-loader.js';
+export { ThreadTuner } from './thread-tuner.js';
+
+export { Status };
+
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 export const LAYER_KINDS = ['dense', 'conv2d', 'maxpool2d', 'flatten']; // nn_layer_kind order
 export const PADDINGS = ['valid', 'same'];
 export const SPARSE_MODES = ['auto', 'off', 'on'];
-const MAX_LAYERS = 16; // NN_MAX_LAYERS: the length of nn_timing's per-layer arrays
+// nn_train_options' fields in wa_trainer_create's order (src/wasm_api.c); C gives the defaults.
+const TRAIN_FIELDS = ['optimizer', 'learningRate', 'rho', 'momentum', 'beta1', 'beta2', 'epsilon', 'batchSize', 'limit', 'seed', 'sparse', 'threads'];
 const SPEC_FIELDS = 8; // kind, act, units, kh, kw, sh, sw, padding (wa_net_create_layers)
+
+/** The shortest decimal that is the same float32 as v (C's 0.9f comes out as 0.9, not 0.8999999761581421). */
+function shortestFloat(v) {
+  for (let p = 1; p < 10; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.fround(d) === Math.fround(v)) return d;
+  }
+  return v;
+}
 
 /** An error from the C library: `code` is its nn_status, `message` its sentence. */
 export class NNError extends Error {
@@ -69,200 +52,19 @@ const PROGRESS_FIELDS = [
   'threads',
 ];
 
-const IS_NODE = typeof globalThis.process?.versions?.node === 'string';
-const THREAD_STACK = 512 * 1024; // each helper's C stack, inside the shared memory
-
-async function compileFrom(source) {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
-  const base = globalThis.location?.href ?? `file://${globalThis.process.cwd()}/`;
-  const url = source instanceof URL ? source : new URL(String(source), base);
-  if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return WebAssembly.compile(await readFile(url));
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
-  return WebAssembly.compileStreaming(response);
-}
-
 /**
- * The imports of either module. nn.wasm (standalone) needs one; nn-mt.wasm is a -pthread build
- * whose Emscripten runtime imports a few functions: those it calls in our use are given here
- * (clock, big memcpy, heap growth, main-thread set-up), the rest throw if ever called.
- */
-export function moduleImports(module, memory, getExports) {
-  const env = {
-    memory,
-    emscripten_notify_memory_growth() {},
-    nn_clock_ms: () => performance.now(),
-    emscripten_get_now: () => performance.now(),
-    emscripten_memcpy_big: (dest, src, n) => {
-      new Uint8Array(memory.buffer).copyWithin(dest, src, src + n);
-    },
-    emscripten_resize_heap: (size) => {
-      const pages = Math.ceil(((size >>> 0) - memory.buffer.byteLength) / 65536);
-      try {
-        memory.grow(pages);
-        return 1;
-      } catch {
-        return 0;
-      }
-    },
-    __emscripten_init_main_thread_js: (tb) => {
-      getExports()._emscripten_thread_init(tb, IS_NODE || typeof window === 'object' ? 1 : 0, 1, 1);
-    },
-    _emscripten_notify_thread_queue() {},
-    __emscripten_thread_cleanup() {},
-  };
-  const imports = { env };
-  for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.kind !== 'function' || imports[imp.module]?.[imp.name]) continue;
-    imports[imp.module] ??= {};
-    imports[imp.module][imp.name] = () => {
-      throw new Error(`nn.wasm called ${imp.module}.${imp.name}, which this loader does not provide`);
-    };
-  }
-  return imports;
-}
-
-/** Whether this context can share memory with workers (a page must be cross-origin isolated). */
-export function canUseThreads() {
-  return threadSupport().ok;
-}
-
-/**
- * Whether threads can run here and, if not, why: {ok, reason} with reason one of
- * 'not-isolated' (the page lacks COOP/COEP), 'no-shared-memory' (no SharedArrayBuffer although
- * isolated: WebKitGTK by default), or null.
- */
-export function threadSupport() {
-  if (!IS_NODE && globalThis.crossOriginIsolated !== true) return { ok: false, reason: 'not-isolated' };
-  if (typeof SharedArrayBuffer !== 'function') return { ok: false, reason: 'no-shared-memory' };
-  return { ok: true, reason: null };
-}
-
-/**
- * Picks how many of an engine's threads training uses, by measuring: more threads are not always
- * faster (another busy process, more threads than cores, a browser reporting cores it does not
- * have). Chunks of training go round the candidates (all the threads, half, ..., 1) for a few
- * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and
- * fewer threads win a near tie (within `tie`). After recheckMs of training it measures again (in
- * fewer rounds), since the load changes, and keeps its count unless another is faster by more
- * than `keep`. The count never changes the results, only the speed.
- *   const tuner = new ThreadTuner(engine.threads);
- *   each chunk: engine.useThreads(tuner.threads); ...train...; tuner.record(samples, ms)
- */
-export class ThreadTuner {
-  constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, keep = 0.05, skip = 2 } = {}) {
-    this.candidates = [];
-    for (let c = Math.max(1, Math.trunc(max)); ; c = Math.ceil(c / 2)) {
-      this.candidates.push(c);
-      if (c === 1) break;
-    }
-    this.options = { recheckRounds, recheckMs, tie, keep };
-    this.decided = false;
-    this.chosen = this.candidates[0]; // until measured: all of them
-    this.skip = this.candidates.length > 1 ? skip : 0;
-    this.sinceProbe = 0;
-    this.#probe(rounds);
-  }
-
-  #probe(rounds) {
-    this.queue = [];
-    this.rates = new Map(this.candidates.map((c) => [c, []]));
-    // alternate the order from round to round, so that a drift of the machine's speed hits all alike
-    for (let r = 0; r < rounds; r++) this.queue.push(...(r % 2 ? [...this.candidates].reverse() : this.candidates));
-    if (this.candidates.length === 1) this.queue = [];
-  }
-
-  /** The thread count for the next chunk. */
-  get threads() {
-    return this.skip > 0 || !this.queue.length ? this.chosen : this.queue[0];
-  }
-
-  /** Whether the next chunk is a measurement (for display: the count shown is `chosen`). */
-  get probing() {
-    return this.skip === 0 && this.queue.length > 0;
-  }
-
-  /** Reports the chunk just trained with `threads` threads: samples in ms milliseconds. */
-  record(samples, ms) {
-    if (!(samples > 0 && ms > 0)) return;
-    if (this.skip > 0) {
-      this.skip--;
-      return;
-    }
-    if (!this.queue.length) {
-      this.sinceProbe += ms;
-      if (this.sinceProbe >= this.options.recheckMs && this.candidates.length > 1) this.#probe(this.options.recheckRounds);
-      return;
-    }
-    this.rates.get(this.queue.shift()).push(samples / ms);
-    if (this.queue.length) return;
-    const median = (xs) => {
-      const s = [...xs].sort((a, b) => a - b);
-      return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    };
-    this.measured = new Map([...this.rates].map(([c, xs]) => [c, median(xs)]));
-    const best = Math.max(...this.measured.values());
-    const near = (rate, margin) => rate >= best * (1 - margin);
-    // a recheck keeps the count in use unless another is clearly faster: noise does not flip it
-    if (!(this.decided && near(this.measured.get(this.chosen), this.options.keep)))
-      this.chosen = Math.min(...[...this.measured].filter(([, rate]) => near(rate, this.options.tie)).map(([c]) => c));
-    this.decided = true;
-    this.sinceProbe = 0;
-  }
-}
-
-async function startHelper(module, memory, stack, index) {
-  const url = new URL('./nn-thread.js', import.meta.url);
-  const data = { module, memory, stack, stackSize: THREAD_STACK, index };
-  let worker;
-  if (IS_NODE) {
-    const { Worker } = await import('node:worker_threads');
-    worker = new Worker(url, { workerData: data });
-    worker.unref();
-  } else {
-    worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
-    worker.postMessage(data);
-  }
-  await new Promise((resolve, reject) => {
-    const onMessage = (m) => (m?.data ?? m) === 'ready' && resolve();
-    if (IS_NODE) worker.once('message', onMessage).once('error', reject);
-    else {
-      worker.addEventListener('message', onMessage, { once: true });
-      worker.addEventListener('error', (e) => reject(new Error(e.message || 'nn thread failed')), { once: true });
-    }
-  });
-  return worker;
-}
-
-/**
- * Loads the module. `source`: a URL or path of the .wasm (default: nn.wasm next to this file,
- * or nn-mt.wasm with threads), its bytes, or a compiled WebAssembly.Module. With threads > 1
- * and shared memory available (see canUseThreads), the threaded module runs on that many
- * threads: this one and threads - 1 workers; otherwise one. Resolves to an Engine.
+ * Loads the module (web/nn-loader.js). `source`: a URL or path of the .wasm (default: nn.wasm
+ * next to this file, or nn-mt.wasm with threads), its bytes, or a compiled WebAssembly.Module.
+ * With threads > 1 and shared memory available (see canUseThreads), the threaded module runs on
+ * that many threads, at most NN_MAX_THREADS: this one and threads - 1 workers; otherwise one.
+ * Resolves to an Engine.
  */
 export async function loadNN(source, { threads = 1 } = {}) {
-  const wanted = Number.isInteger(threads) && threads > 1 && canUseThreads() ? Math.min(threads, 64) : 1;
-  const file = wanted > 1 ? './nn-mt.wasm' : './nn.wasm';
-  const module = await compileFrom(source ?? new URL(file, import.meta.url));
-  const memoryImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
-  if (!memoryImport) {
-    let exports;
-    const instance = await WebAssembly.instantiate(module, moduleImports(module, null, () => exports));
-    exports = instance.exports;
-    exports._initialize?.();
-    return new Engine(exports, module);
-  }
-  // the threaded module: 16 MiB to start, up to 2 GiB, shared with the helpers
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 32768, shared: true });
-  let exports;
-  const instance = await WebAssembly.instantiate(module, moduleImports(module, memory, () => exports));
-  exports = instance.exports;
-  exports.__wasm_call_ctors();
-  const engine = new Engine(exports, module, memory);
+  const threaded = Number.isInteger(threads) && threads > 1 && canUseThreads();
+  const { exports, module, memory } = await instantiate(source, threaded);
+  const engine = new Engine(exports, module, memory ?? exports.memory);
+  if (!memory) return engine;
+  const wanted = threaded ? Math.min(threads, exports.wa_max_threads()) : 1;
   engine.check(exports.nn_threads_init(wanted), 'threads');
   try {
     for (let i = 1; i < wanted; i++) {
@@ -286,6 +88,27 @@ export class Engine {
     this.activeThreads = 1; // of which training uses (useThreads)
     this.helpers = [];
     this.io = exports.nn_alloc(512); // out-pointers and result arrays of every call
+    this.maxLayers = exports.wa_max_layers(); // NN_MAX_LAYERS, also nn_timing's per-layer length
+    this.optimizers = []; // C's names, in nn_optimizer order
+    for (let i = 0, p; (p = exports.nn_optimizer_name(i)); i++) this.optimizers.push(this.#string(p));
+    /** nn_train_defaults(), as createTrainer's options: what an option left out stands for. */
+    this.trainDefaults = this.#readTrainDefaults();
+  }
+
+  #readTrainDefaults() {
+    const n = this.x.wa_train_defaults(this.io);
+    if (n !== TRAIN_FIELDS.length) throw new Error(`nn.wasm has ${n} training options, nn.js knows ${TRAIN_FIELDS.length}: rebuild both`);
+    const v = Array.from(this.f64(this.io, n), shortestFloat);
+    const o = Object.fromEntries(TRAIN_FIELDS.map((f, i) => [f, v[i]]));
+    return Object.freeze({ ...o, optimizer: this.optimizers[o.optimizer], sparse: SPARSE_MODES[o.sparse] });
+  }
+
+  /** The NUL-terminated string at p, copied (TextDecoder refuses shared memory). */
+  #string(p) {
+    const bytes = this.u8();
+    let end = p;
+    while (bytes[end]) end++;
+    return new TextDecoder().decode(bytes.slice(p, end));
   }
 
   /**
@@ -327,11 +150,13 @@ export class Engine {
   }
 
   statusText(code) {
-    const p = this.x.nn_status_str(code);
-    const bytes = this.u8();
-    let end = p;
-    while (bytes[end]) end++;
-    return new TextDecoder().decode(bytes.slice(p, end)); // a copy: decode refuses shared memory
+    return this.#string(this.x.nn_status_str(code));
+  }
+
+  /** The learning rate that learningRate 0 stands for with this optimiser (C's default). */
+  defaultLearningRate(optimizer) {
+    const i = this.optimizers.indexOf(optimizer);
+    return i < 0 ? null : shortestFloat(this.x.nn_optimizer_default_lr(i));
   }
 
   check(code, context) {
@@ -389,7 +214,7 @@ export class Engine {
     const int32 = (v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31; // C's int, unwrapped
     if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(int32))
       throw bad(Status.LAYERS, 'inputShape must be [h, w, c] or [n]');
-    if (!Array.isArray(layers) || layers.length < 1 || layers.length > MAX_LAYERS)
+    if (!Array.isArray(layers) || layers.length < 1 || layers.length > this.maxLayers)
       throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
     const input = inputShape.length === 3 ? [3, ...inputShape] : [1, 1, 1, inputShape[0]];
     const pair = (v, name, i) => {
@@ -440,7 +265,11 @@ export class Engine {
     try {
       lp = this.copyIn(labels);
       const st = this.x.nn_dataset_create(this.io, ip, images.byteLength, lp, labels.byteLength, classes);
-      this.check(st, 'IDX data');
+      if (st !== 0) {
+        const e = new NNError(st, this.statusText(st), 'IDX data');
+        e.part = this.#datasetCulprit(st, ip, images.byteLength, lp, labels.byteLength);
+        throw e;
+      }
     } catch (e) {
       this.x.nn_dealloc(ip);
       if (lp) this.x.nn_dealloc(lp);
@@ -450,51 +279,36 @@ export class Engine {
   }
 
   /**
+   * Which file a failed nn_dataset_create is about, 'images', 'labels' or null (both: the counts
+   * differ), as C sees each file on its own: nn_idx_parse's status, then its dimensions (images
+   * 3, labels 1). Too large images and labels beyond the classes are C's statuses of one file.
+   */
+  #datasetCulprit(st, ip, ilen, lp, llen) {
+    const idx = this.io + 64; // an nn_idx: int ndim, u32 dims[3], data, size
+    const ndim = (p, n) => (this.x.nn_idx_parse(p, n, idx) === 0 ? new Int32Array(this.memory.buffer, idx, 1)[0] : -1);
+    const im = ndim(ip, ilen);
+    if (im < 0 || st === Status.INPUT_SIZE) return 'images';
+    const lb = ndim(lp, llen);
+    if (lb < 0 || st === Status.IDX_LABEL) return 'labels';
+    if (st === Status.IDX_KIND) return im !== 3 ? 'images' : 'labels';
+    return null;
+  }
+
+  /**
    * Training state binding a network and a training set. Options: optimizer ('rmsprop', 'sgd',
    * 'adam'), learningRate (0: the optimiser's default), rho, momentum, beta1, beta2, epsilon,
    * batchSize, limit (first N samples; 0 all), seed, sparse ('auto', 'off', 'on'), threads.
    */
   createTrainer(network, dataset, options = {}) {
-    const o = {
-      optimizer: 'rmsprop',
-      learningRate: 0,
-      rho: 0.9,
-      momentum: 0.9,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-      batchSize: 128,
-      limit: 0,
-      seed: 1,
-      sparse: 'auto',
-      threads: 1,
-      ...options,
-    };
-    const opt = OPTIMIZERS.indexOf(o.optimizer);
+    const o = { ...this.trainDefaults, ...options };
+    const opt = this.optimizers.indexOf(o.optimizer);
     if (opt < 0) throw new NNError(Status.OPTIMIZER, this.statusText(Status.OPTIMIZER));
     const sparse = SPARSE_MODES.indexOf(o.sparse);
     if (sparse < 0) throw new NNError(Status.ARG, `unknown sparse mode "${o.sparse}"`);
-    const int = (v, code) => {
-      if (!Number.isInteger(v)) throw new NNError(code, this.statusText(code));
-      return v;
-    };
-    const st = this.x.wa_trainer_create(
-      this.io,
-      network.ptr,
-      dataset.ptr,
-      opt,
-      Number(o.learningRate),
-      Number(o.rho),
-      Number(o.momentum),
-      Number(o.beta1),
-      Number(o.beta2),
-      Number(o.epsilon),
-      int(o.batchSize, Status.BATCH_SIZE),
-      int(o.limit, Status.ARG),
-      Number(o.seed),
-      sparse,
-      int(o.threads, Status.THREADS),
-    );
+    const p = this.io + 64;
+    const values = TRAIN_FIELDS.map((f) => (f === 'optimizer' ? opt : f === 'sparse' ? sparse : Number(o[f])));
+    this.f64(p, TRAIN_FIELDS.length).set(values); // C checks every field (wa_trainer_create)
+    const st = this.x.wa_trainer_create(this.io, network.ptr, dataset.ptr, p);
     this.check(st, 'training options');
     return new Trainer(this, this.ptrAt(this.io), network, dataset);
   }
@@ -782,14 +596,15 @@ export class Trainer {
    */
   timing() {
     this.e.x.wa_trainer_timing(this.ptr, this.e.io);
-    const v = this.e.f64(this.e.io, 3 + 2 * MAX_LAYERS);
+    const max = this.e.maxLayers;
+    const v = this.e.f64(this.e.io, 3 + 2 * max);
     const n = this.network.layers.length;
     return {
       input: v[0],
       loss: v[1],
       update: v[2],
       forward: Array.from(v.subarray(3, 3 + n)),
-      backward: Array.from(v.subarray(3 + MAX_LAYERS, 3 + MAX_LAYERS + n)),
+      backward: Array.from(v.subarray(3 + max, 3 + max + n)),
     };
   }
 
