@@ -85,6 +85,28 @@ describe('data', () => {
             /not an IDX file/,
         ],
         [
+            // the same status as a truncated images file would give: C parses each file to tell
+            'a truncated labels file',
+            { [DATA_FILES.testLabels]: { bytes: zlib.gzipSync(zlib.gunzipSync(dataFile(DATA_FILES.testLabels)).subarray(0, 5000)) } },
+            DATA_FILES.testLabels,
+            Status.IDX_TRUNCATED,
+            /truncated|fewer/i,
+        ],
+        [
+            'a label of 10',
+            { [DATA_FILES.trainLabels]: { bytes: zlib.gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0xea, 0x60, ...new Array(60000).fill(10)])) } },
+            DATA_FILES.trainLabels,
+            Status.IDX_LABEL,
+            /label is not below/,
+        ],
+        [
+            'a labels file in the place of the images',
+            { [DATA_FILES.trainImages]: { bytes: dataFile(DATA_FILES.trainLabels) } },
+            DATA_FILES.trainImages,
+            Status.IDX_KIND,
+            /images need 3 dimensions/,
+        ],
+        [
             'a truncated images file',
             { [DATA_FILES.testImages]: { bytes: zlib.gzipSync(zlib.gunzipSync(dataFile(DATA_FILES.testImages)).subarray(0, 5000)) } },
             DATA_FILES.testImages,
