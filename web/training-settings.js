@@ -33,8 +33,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
 });
 export const LIMITS = Object.freeze({
     epochs: 1000,
-    hiddenUnits: 4096, // 784-4096-10 is 3.3 M parameters: slow already, and the C limit is 16384
-    hiddenLayers: 6, // the C library takes 16 layers (NN_MAX_LAYERS)
+    hiddenUnits: 4096, // 784-4096-10 is 3.3 M parameters: slow already (C takes up to NN_MAX_UNITS)
+    hiddenLayers: 6, // the C library takes up to NN_MAX_LAYERS
     learningRate: 10,
     seed: 0xffffffff,
 });
