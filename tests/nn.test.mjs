@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadNN, NNError, Status } from '../web/nn.js';
+import { ACTIVATIONS, LAYER_KINDS, loadNN, NNError, Status } from '../web/nn.js';
 import { DEFAULT_SETTINGS, OPTIMIZERS, OPTIMIZER_NAMES } from '../web/training-settings.js';
 import { ARCHITECTURES } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT, WASM_PATH } from '../scripts/lib/data.mjs';
@@ -232,6 +232,16 @@ test('the page\'s defaults and optimisers are C\'s: names, the learning rate 0 s
     const html = readFileSync(path.join(ROOT, 'web', 'index.html'), 'utf8');
     const select = html.match(/<select[^>]*id="optimizer"[^>]*>([\s\S]*?)<\/select>/)[1];
     assert.deepEqual([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), OPTIMIZER_NAMES);
+});
+
+test('the JS names of activations and layer kinds are C\'s, in C\'s order', () => {
+    const names = (fn) => {
+        const out = [];
+        for (let i = 0, p; (p = fn(i)); i++) out.push(nn.readString(p));
+        return out;
+    };
+    assert.deepEqual(ACTIVATIONS, names(nn.x.nn_activation_name));
+    assert.deepEqual(LAYER_KINDS, names(nn.x.nn_layer_kind_name));
 });
 
 test('training options C cannot hold exactly are refused, not wrapped: whole numbers in int range', () => {

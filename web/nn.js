@@ -90,7 +90,7 @@ export class Engine {
         this.io = exports.nn_alloc(512); // out-pointers and result arrays of every call
         this.maxLayers = exports.wa_max_layers(); // NN_MAX_LAYERS, also nn_timing's per-layer length
         this.optimizers = []; // C's names, in nn_optimizer order
-        for (let i = 0, p; (p = exports.nn_optimizer_name(i)); i++) this.optimizers.push(this.#string(p));
+        for (let i = 0, p; (p = exports.nn_optimizer_name(i)); i++) this.optimizers.push(this.readString(p));
         /** nn_train_defaults(), as createTrainer's options: what an option left out stands for. */
         this.trainDefaults = this.#readTrainDefaults();
     }
@@ -104,7 +104,7 @@ export class Engine {
     }
 
     /** The NUL-terminated string at p, copied (TextDecoder refuses shared memory). */
-    #string(p) {
+    readString(p) {
         const bytes = this.u8();
         let end = p;
         while (bytes[end]) end++;
@@ -150,7 +150,7 @@ export class Engine {
     }
 
     statusText(code) {
-        return this.#string(this.x.nn_status_str(code));
+        return this.readString(this.x.nn_status_str(code));
     }
 
     /** The learning rate that learningRate 0 stands for with this optimiser (C's default). */
