@@ -213,6 +213,8 @@ nn_status nn_evaluate(nn_net *net, const nn_dataset *ds, int first, int count, n
 typedef enum nn_optimizer { NN_OPT_RMSPROP = 0, NN_OPT_SGD = 1, NN_OPT_ADAM = 2 } nn_optimizer;
 #define NN_OPT_COUNT 3
 const char *nn_optimizer_name(nn_optimizer opt);
+/* The learning rate a 0 in nn_train_options stands for: RMSprop 0.001, SGD 0.01, Adam 0.001. */
+float nn_optimizer_default_lr(nn_optimizer opt);
 
 typedef enum nn_sparse_mode {
     NN_SPARSE_AUTO = 0, /* per batch: skip the input's zeros when the batch is sparse enough */

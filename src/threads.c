@@ -8,7 +8,6 @@
 
 #include "nn.h"
 
-#define MAX_THREADS 64
 #define DEFAULT_SPIN 1024        /* polls before sleeping: about a microsecond */
 #define IDLE_NS (50 * 1000000LL) /* a helper idle this long returns to its event loop */
 
@@ -25,8 +24,8 @@ typedef struct {
 } slot;
 
 static struct team {
-    slot go[MAX_THREADS]; /* go[i].word: the last job helper i is to run (0: none yet) */
-    slot done;            /* done.word: helpers still on the current job; the caller waits */
+    slot go[NN_MAX_THREADS]; /* go[i].word: the last job helper i is to run (0: none yet) */
+    slot done;               /* done.word: helpers still on the current job; the caller waits */
     _Atomic int quit;
     _Atomic int spin;
     int size;     /* threads, the caller included */
@@ -64,8 +63,8 @@ static void wake(slot *s) {
 }
 
 nn_status nn_threads_init(int n) {
-    if (n < 1 || n > MAX_THREADS) return NN_ERR_THREADS;
-    for (int i = 0; i < MAX_THREADS; i++) {
+    if (n < 1 || n > NN_MAX_THREADS) return NN_ERR_THREADS;
+    for (int i = 0; i < NN_MAX_THREADS; i++) {
         atomic_store(&team.go[i].word, 0);
         atomic_store(&team.go[i].sleeping, 0);
         team.go[i].seen = 0;
@@ -91,7 +90,7 @@ void nn_threads_set_spin(int polls) { atomic_store(&team.spin, polls < 0 ? DEFAU
  * worker while a page's worker never returns to it); a job posted meanwhile waits in its word
  * until the helper calls again. */
 int nn_thread_main(int index) {
-    if (index < 1 || index >= MAX_THREADS) return 0;
+    if (index < 1 || index >= NN_MAX_THREADS) return 0;
     slot *me = &team.go[index];
     for (;;) {
         if (!wait_change(me, me->seen, IDLE_NS)) return 1;

@@ -31,7 +31,7 @@ nn_train_options nn_train_defaults(void) {
     return o;
 }
 
-static float default_lr(nn_optimizer opt) { return opt == NN_OPT_SGD ? 0.01f : 0.001f; }
+float nn_optimizer_default_lr(nn_optimizer opt) { return opt == NN_OPT_SGD ? 0.01f : 0.001f; }
 
 static int in_unit(float x) { return x >= 0.0f && x < 1.0f; }
 
@@ -123,7 +123,7 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     int n = o.limit > 0 && o.limit < ds->count ? o.limit : ds->count;
     nn_status st = check_options(&o, n);
     if (st != NN_OK) return st;
-    if (o.learning_rate == 0.0f) o.learning_rate = default_lr(o.optimizer);
+    if (o.learning_rate == 0.0f) o.learning_rate = nn_optimizer_default_lr(o.optimizer);
 
     nn_trainer *tr = calloc(1, sizeof *tr);
     if (!tr) return NN_ERR_NOMEM;

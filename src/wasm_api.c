@@ -1,11 +1,12 @@
 /* wasm_api.c: the module's exports: the few whose C signatures do not cross to JS as plain numbers
- * (64-bit seeds, option and result structs): options arrive as arguments, results leave as a
- * double array the caller provides. (The library's other wasm-only parts: the imported clock of
- * clock.c, the atomics of threads.c.)
- * Every export is listed once, in src/wasm_exports.txt; web/nn.js wraps each one once. */
+ * (64-bit seeds, option and result structs): options and results cross as double arrays in
+ * memory the caller provides, with each field's index named here. (The library's other wasm-only
+ * parts: the imported clock of clock.c, the atomics of threads.c.) Every export is listed once, in
+ * src/wasm_exports.txt; web/nn.js wraps each one once. */
 #include "nn.h"
 
 #include <emscripten/emscripten.h>
+#include <limits.h>
 #include <stdlib.h>
 
 EMSCRIPTEN_KEEPALIVE void *nn_alloc(size_t n) { return malloc(n ? n : 1); }
@@ -72,26 +73,68 @@ EMSCRIPTEN_KEEPALIVE int wa_net_layer_info(const nn_net *net, int layer, double 
     return NN_OK;
 }
 
-EMSCRIPTEN_KEEPALIVE int wa_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
-                                           int optimizer, double lr, double rho, double momentum,
-                                           double beta1, double beta2, double epsilon,
-                                           int batch_size, int limit, double seed, int sparse,
-                                           int threads) {
+/* nn_train_options as an array of doubles in this order, the order of web/nn.js TRAIN_FIELDS: a
+ * new option is a field here, one in wa_train_defaults and wa_trainer_create, and its name there.
+ * The optimiser and the sparse mode go by their enum values. */
+enum {
+    WA_OPTIMIZER,
+    WA_LEARNING_RATE,
+    WA_RHO,
+    WA_MOMENTUM,
+    WA_BETA1,
+    WA_BETA2,
+    WA_EPSILON,
+    WA_BATCH_SIZE,
+    WA_LIMIT,
+    WA_SEED,
+    WA_SPARSE,
+    WA_THREADS,
+    WA_TRAIN_FIELDS
+};
+
+/* out[0..WA_TRAIN_FIELDS): nn_train_defaults(); returns WA_TRAIN_FIELDS, for JS to check. */
+EMSCRIPTEN_KEEPALIVE int wa_train_defaults(double *out) {
     nn_train_options o = nn_train_defaults();
+    out[WA_OPTIMIZER] = o.optimizer, out[WA_LEARNING_RATE] = o.learning_rate, out[WA_RHO] = o.rho;
+    out[WA_MOMENTUM] = o.momentum, out[WA_BETA1] = o.beta1, out[WA_BETA2] = o.beta2;
+    out[WA_EPSILON] = o.epsilon, out[WA_BATCH_SIZE] = o.batch_size, out[WA_LIMIT] = o.limit;
+    out[WA_SEED] = (double)o.seed, out[WA_SPARSE] = o.sparse, out[WA_THREADS] = o.threads;
+    return WA_TRAIN_FIELDS;
+}
+
+/* A whole number in int's range, or `bad` (the status of the field: no silent wrap-around). */
+static int int_of(double v, int bad, int *out) {
+    if (!(v >= INT_MIN && v <= INT_MAX) || v != (double)(int)v) return bad;
+    *out = (int)v;
+    return NN_OK;
+}
+
+/* opt[0..WA_TRAIN_FIELDS): the options, all given (web/nn.js starts from wa_train_defaults). */
+EMSCRIPTEN_KEEPALIVE int wa_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
+                                           const double *opt) {
+    nn_train_options o = nn_train_defaults();
+    int optimizer, sparse, st;
+    if ((st = int_of(opt[WA_OPTIMIZER], NN_ERR_OPTIMIZER, &optimizer)) != NN_OK ||
+        (st = int_of(opt[WA_BATCH_SIZE], NN_ERR_BATCH_SIZE, &o.batch_size)) != NN_OK ||
+        (st = int_of(opt[WA_LIMIT], NN_ERR_ARG, &o.limit)) != NN_OK ||
+        (st = int_of(opt[WA_SPARSE], NN_ERR_ARG, &sparse)) != NN_OK ||
+        (st = int_of(opt[WA_THREADS], NN_ERR_THREADS, &o.threads)) != NN_OK)
+        return st;
     o.optimizer = (nn_optimizer)optimizer;
-    o.learning_rate = (float)lr;
-    o.rho = (float)rho;
-    o.momentum = (float)momentum;
-    o.beta1 = (float)beta1;
-    o.beta2 = (float)beta2;
-    o.epsilon = (float)epsilon;
-    o.batch_size = batch_size;
-    o.limit = limit;
-    o.seed = seed_of(seed);
+    o.learning_rate = (float)opt[WA_LEARNING_RATE];
+    o.rho = (float)opt[WA_RHO];
+    o.momentum = (float)opt[WA_MOMENTUM];
+    o.beta1 = (float)opt[WA_BETA1];
+    o.beta2 = (float)opt[WA_BETA2];
+    o.epsilon = (float)opt[WA_EPSILON];
+    o.seed = seed_of(opt[WA_SEED]);
     o.sparse = (nn_sparse_mode)sparse;
-    o.threads = threads;
     return nn_trainer_create(out, net, ds, &o);
 }
+
+/* The limits JS needs before it asks C: NN_MAX_THREADS (loadNN) and NN_MAX_LAYERS (nn_timing). */
+EMSCRIPTEN_KEEPALIVE int wa_max_threads(void) { return NN_MAX_THREADS; }
+EMSCRIPTEN_KEEPALIVE int wa_max_layers(void) { return NN_MAX_LAYERS; }
 
 /* out[0..12]: epoch, batch, batches_per_epoch, epoch_done, samples, loss, accuracy, chunk_loss,
  * chunk_accuracy, chunk_batches, sparse_batches, threads. */

@@ -85,6 +85,28 @@ describe('data', () => {
             /not an IDX file/,
         ],
         [
+            // the same status as a truncated images file would give: C parses each file to tell
+            'a truncated labels file',
+            { [DATA_FILES.testLabels]: { bytes: zlib.gzipSync(zlib.gunzipSync(dataFile(DATA_FILES.testLabels)).subarray(0, 5000)) } },
+            DATA_FILES.testLabels,
+            Status.IDX_TRUNCATED,
+            /truncated|fewer/i,
+        ],
+        [
+            'a label of 10',
+            { [DATA_FILES.trainLabels]: { bytes: zlib.gzipSync(Buffer.from([0, 0, 8, 1, 0, 0, 0xea, 0x60, ...new Array(60000).fill(10)])) } },
+            DATA_FILES.trainLabels,
+            Status.IDX_LABEL,
+            /label is not below/,
+        ],
+        [
+            'a labels file in the place of the images',
+            { [DATA_FILES.trainImages]: { bytes: dataFile(DATA_FILES.trainLabels) } },
+            DATA_FILES.trainImages,
+            Status.IDX_KIND,
+            /images need 3 dimensions/,
+        ],
+        [
             'a truncated images file',
             { [DATA_FILES.testImages]: { bytes: zlib.gzipSync(zlib.gunzipSync(dataFile(DATA_FILES.testImages)).subarray(0, 5000)) } },
             DATA_FILES.testImages,
@@ -204,7 +226,7 @@ describe('training', () => {
         const progress = h.events('progress', reply.id);
         assert.ok(progress.length >= 1);
         const batches = progress.reduce((s, p) => s + p.chunkBatches, 0);
-        assert.equal(batches, Math.ceil(2000 / 128), 'every batch is counted once');
+        assert.equal(batches, 16, 'every batch is counted once: 15 of 128 and the last of 80');
         assert.ok(progress.length < batches, 'progress is posted per chunk of batches, not per batch');
         const last = progress[progress.length - 1];
         assert.equal(last.threads, 1);

@@ -6,22 +6,23 @@ import { NNClient, WorkerCrash } from './ui/nn-client.js';
 import * as i18n from './ui/i18n.js';
 import { formatNumber, percent, t } from './ui/i18n.js';
 import { createCharts } from './ui/charts.js';
+import { createTrainingView } from './ui/training-view.js';
 import { createPad } from './ui/draw.js';
 import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
 import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
-import { onConfusionCell, renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import { onConfusionCell, renderEvaluation } from './ui/evaluation.js';
 import './ui/i18n-inside.js';
 import { createUnitsView } from './ui/units.js';
 import { createWhyView } from './ui/why.js';
 import { createConfusionImages } from './ui/confusion.js';
 import * as form from './ui/settings.js';
-import { DEFAULT_SETTINGS } from './training-settings.js';
+import { DEFAULT_SETTINGS, OPTIMIZERS } from './training-settings.js';
+import { Status } from './status.js';
 import { ARCHITECTURES, networkForSettings } from './architectures.js';
 
 const $ = (id) => document.getElementById(id);
-const NO_DIGIT = -40; // nn_status NN_ERR_NO_DIGIT
 const MAX_RESTARTS = 3; // within RESTART_WINDOW_MS; after that the page asks for a reload
 const RESTART_WINDOW_MS = 30000;
 const PREDICT_DEBOUNCE_MS = 60;
@@ -42,7 +43,7 @@ const state = {
 };
 
 let client;
-let charts;
+let trainingView; // ui/training-view.js: bars, tiles, charts, log
 let pad;
 let units; // the look inside: ui/units.js, ui/why.js, ui/confusion.js
 let why;
@@ -77,13 +78,6 @@ function formatBytes(n) {
     if (n < 1024) return `${n} B`;
     if (n < 1024 * 1024) return `${formatNumber(n / 1024, 0)} kB`;
     return `${formatNumber(n / (1024 * 1024), 1)} MB`;
-}
-
-function formatDuration(s) {
-    if (s == null || !Number.isFinite(s)) return '–';
-    s = Math.max(0, Math.round(s));
-    if (s < 60) return `${s} s`;
-    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 /** How the model line names a network: 784-512-10 for a dense one, "convnet" otherwise. */
@@ -133,7 +127,7 @@ function renderModelInfo() {
         text = t('model.trained', {
             layers: layersText(m),
             epochs: t(e === 1 ? 'unit.epoch' : 'unit.epochs', { n: Number.isInteger(e) ? e : formatNumber(e, 2) }),
-            optimizer: { rmsprop: 'RMSprop', sgd: 'SGD', adam: 'Adam' }[s.optimizer] ?? s.optimizer ?? '?',
+            optimizer: OPTIMIZERS[s.optimizer]?.label ?? s.optimizer ?? '?',
             batch: s.batchSize ?? '?',
             acc: m.metrics?.testAccuracy != null ? t('model.acc', { acc: percent(m.metrics.testAccuracy) }) : '',
         });
@@ -285,60 +279,17 @@ function dataFailed(e) {
 
 // ---- training ----
 
-/** The thread count in use, "n of max" when the training measured that fewer are faster, and why. */
-function renderThreads(n, max) {
-    const el = $('stat-threads');
-    el.textContent = n < max ? t('stats.threadsOf', { n, max }) : String(n);
-    const reason = state.threads?.reason;
-    const note = max === 1 && reason ? t(`threads.${reason}`) : t(n < max ? 'threads.tuned' : 'threads.all', { n, max });
-    el.title = note;
-    el.dataset.reason = max === 1 ? (reason ?? '') : n < max ? 'slower' : '';
-}
-
 function onTrainEvent(ev) {
     if (ev.type === 'progress') {
         state.training.last = ev;
-        const bpe = ev.batchesPerEpoch || 1;
-        const inEpoch = ev.epochDone ? 1 : ev.batch / bpe;
-        const overall = Math.min(1, (ev.epoch + (ev.epochDone ? 0 : ev.batch / bpe)) / ev.epochs);
-        const epochNo = Math.min(ev.epochs, ev.epoch + (ev.epochDone ? 0 : 1));
-        $('epoch-progress').value = inEpoch;
-        $('epoch-progress-text').textContent = t('progress.epoch', { batch: ev.epochDone ? bpe : ev.batch, batches: bpe });
-        $('progress').value = overall;
-        $('progress').setAttribute('aria-valuetext', percent(overall, 0));
-        $('progress-text').textContent = t('progress.overall', { epoch: epochNo, epochs: ev.epochs, pct: percent(overall, 0) });
-        $('stat-loss').textContent = ev.loss.toFixed(4);
-        $('stat-accuracy').textContent = percent(ev.accuracy);
-        if (ev.chunkBatches) {
-            $('stat-sps').textContent = formatNumber(ev.samplesPerSecond, 0);
-            $('stat-gflops').textContent = formatNumber(ev.gflops, 1);
-        }
-        renderThreads(ev.threads ?? 1, ev.threadsAvailable ?? ev.threads ?? 1);
-        $('stat-sparse').textContent =
-            ev.sparseInput === false
-                ? t('stats.sparseNone')
-                : t('stats.sparseValue', { sparse: ev.epochSparseBatches ?? ev.sparseBatches, batches: ev.epochBatches ?? ev.chunkBatches });
-        $('stat-elapsed').textContent = formatDuration(ev.elapsed);
-        $('stat-eta').textContent = formatDuration(ev.eta);
-        charts.addBatches(ev.points);
+        const { epochNo, overall } = trainingView.progress(ev);
         // The live status line changes once an epoch (screen readers announce it); the
         // percentage beside it is not announced.
         if (state.phase === 'training' && (state.status.key !== 'status.training' || state.status.params.epoch !== epochNo))
             setStatus('status.training', { epoch: epochNo, epochs: ev.epochs });
         $('status-progress').textContent = percent(overall, 0);
     } else if (ev.type === 'epoch') {
-        charts.addEpoch({ ...ev });
-        renderMetrics({ accuracy: ev.testAccuracy, loss: ev.testLoss });
-        const line = t('log.epoch', {
-            epoch: ev.epoch,
-            epochs: ev.epochs,
-            seconds: ev.seconds.toFixed(1),
-            loss: ev.trainLoss.toFixed(4),
-            acc: ev.trainAccuracy.toFixed(4),
-            testLoss: ev.testLoss.toFixed(4),
-            testAcc: ev.testAccuracy.toFixed(4),
-        });
-        $('epoch-log').textContent += ($('epoch-log').textContent ? '\n' : '') + line;
+        trainingView.epoch(ev);
         if (ev.saveError) showError(t('error.save', { message: ev.saveError }));
     } else if (ev.type === 'units') units.show(ev.units);
 }
@@ -352,14 +303,7 @@ async function train(event) {
         return;
     }
     hideError();
-    charts.clear();
-    $('epoch-log').textContent = '';
-    for (const id of ['stat-loss', 'stat-accuracy', 'stat-sps', 'stat-gflops', 'stat-threads', 'stat-sparse', 'stat-elapsed', 'stat-eta'])
-        $(id).textContent = '–';
-    $('epoch-progress').value = 0;
-    $('progress').value = 0;
-    $('epoch-progress-text').textContent = '';
-    $('progress-text').textContent = '';
+    trainingView.clear();
     state.evaluation = null;
     renderEvaluation(null);
     state.training = { settings, last: null };
@@ -387,7 +331,7 @@ async function train(event) {
     applyModel(result.model);
     state.evaluation = result.evaluation;
     renderEvaluation(result.evaluation);
-    $('progress').value = result.stopped ? $('progress').value : 1;
+    trainingView.finished(result.stopped);
     setStatus(result.stopped ? 'status.stopped' : 'status.done', { acc: percent(result.evaluation.accuracy) });
     if (result.saveError) showError(t('error.save', { message: result.saveError }));
     repredict();
@@ -453,12 +397,7 @@ async function reset() {
     state.evaluation = null;
     state.training = null;
     renderEvaluation(null);
-    charts.clear();
-    $('epoch-log').textContent = '';
-    $('progress').value = 0;
-    $('epoch-progress').value = 0;
-    $('progress-text').textContent = '';
-    $('epoch-progress-text').textContent = '';
+    trainingView.clear();
     setPhase(state.data ? 'ready' : 'error');
     applyModel(null);
     clearPrediction();
@@ -579,8 +518,8 @@ async function predict(image) {
     } catch (e) {
         if (generation !== predictor.generation || e instanceof WorkerCrash) return;
         clearPrediction();
-        if (e.code === NO_DIGIT) setDrawNote('draw.noDigit');
-        else if (e.code === -51 && !state.model) setDrawNote('draw.noModel');
+        if (e.code === Status.NO_DIGIT) setDrawNote('draw.noDigit');
+        else if (e.code === Status.STATE && !state.model) setDrawNote('draw.noModel');
         else setDrawNote('draw.error', { message: e.message });
     } finally {
         predictor.busy = false;
@@ -758,7 +697,7 @@ function renderLanguage() {
     renderNotebookModel();
     if (state.data) renderData(state.data);
     if (state.evaluation) renderEvaluation(state.evaluation);
-    charts?.relabel();
+    trainingView?.relabel();
     units?.relabel();
     why?.relabel();
     confusion?.relabel();
@@ -808,7 +747,7 @@ async function main() {
     i18n.setLang(i18n.initialLang());
     const dataParam = new URLSearchParams(location.search).get('data');
     if (dataParam) $('data-url').value = dataParam;
-    charts = createCharts($('chart-batch'), $('chart-epoch'));
+    trainingView = createTrainingView(createCharts($('chart-batch'), $('chart-epoch')), { threadsReason: () => state.threads?.reason ?? null });
     pad = createPad($('canvas'), {
         onChange: () => schedulePadPredict(false),
         onEnd: () => {

@@ -2,7 +2,7 @@
 // every file, so an update shows on the next load), the cached copy when the network fails. Only
 // the shell files below are handled: data files go straight to the network, and the training
 // worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
-const SHELL_CACHE = 'mnist-shell-v4';
+const SHELL_CACHE = 'mnist-shell-v5';
 const SHELL_FILES = [
     './',
     'boot.js',
@@ -10,9 +10,14 @@ const SHELL_FILES = [
     'style.css',
     'inside.css',
     'nn.js',
+    'nn-loader.js',
+    'status.js',
+    'thread-tuner.js',
     'nn.wasm',
     'worker.js',
     'worker-core.js',
+    'data-loader.js',
+    'eval-stats.js',
     'model-store.js',
     'training-settings.js',
     'architectures.js',
@@ -36,6 +41,7 @@ const SHELL_FILES = [
     'ui/notebook.js',
     'ui/settings.js',
     'ui/tile-grid.js',
+    'ui/training-view.js',
     'ui/units.js',
     'ui/upload.js',
     'ui/why.js',

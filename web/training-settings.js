@@ -4,22 +4,37 @@
 // network (web/architectures.js): 128 for the dense network, 64 for the convnet, as in the book.
 import { ARCHITECTURES, DEFAULT_ARCH } from './architectures.js';
 
+/**
+ * The optimisers by C's names (nn_optimizer order, nn_optimizer_name), each with the name people
+ * know it by (Keras' class) and the learning rate that 0 stands for (nn_optimizer_default_lr):
+ * the one JS list, checked against C by tests/nn.test.mjs.
+ */
+export const OPTIMIZERS = Object.freeze({
+    rmsprop: Object.freeze({ label: 'RMSprop', learningRate: 0.001 }),
+    sgd: Object.freeze({ label: 'SGD', learningRate: 0.01 }),
+    adam: Object.freeze({ label: 'Adam', learningRate: 0.001 }),
+});
+export const OPTIMIZER_NAMES = Object.freeze(Object.keys(OPTIMIZERS));
+
+/**
+ * The page's defaults. Those the C trainer also has (optimizer, learningRate, seed, limit) are
+ * checked against nn_train_defaults by tests/nn.test.mjs; epochs and the batch size follow the
+ * network (web/architectures.js).
+ */
 export const DEFAULT_SETTINGS = Object.freeze({
     arch: DEFAULT_ARCH,
-    epochs: 5,
+    epochs: ARCHITECTURES[DEFAULT_ARCH].epochs,
     batchSize: ARCHITECTURES[DEFAULT_ARCH].batchSize,
-    learningRate: 0, // 0: the optimiser's default (0.001 for RMSprop and Adam, 0.01 for SGD)
+    learningRate: 0, // 0: the optimiser's default (OPTIMIZERS)
     optimizer: 'rmsprop',
     hidden: Object.freeze([512]),
     seed: 1,
     limit: 0, // 0: the whole training set
 });
-export const OPTIMIZER_NAMES = Object.freeze(['rmsprop', 'sgd', 'adam']);
-export const DEFAULT_LEARNING_RATE = Object.freeze({ rmsprop: 0.001, sgd: 0.01, adam: 0.001 });
 export const LIMITS = Object.freeze({
     epochs: 1000,
-    hiddenUnits: 4096, // 784-4096-10 is 3.3 M parameters: slow already, and the C limit is 16384
-    hiddenLayers: 6, // the C library takes 16 layers (NN_MAX_LAYERS)
+    hiddenUnits: 4096, // 784-4096-10 is 3.3 M parameters: slow already (C takes up to NN_MAX_UNITS)
+    hiddenLayers: 6, // the C library takes up to NN_MAX_LAYERS
     learningRate: 10,
     seed: 0xffffffff,
 });

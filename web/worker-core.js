@@ -16,16 +16,12 @@ import { UNITS_INTERVAL_MS, explain as explainInput, transferables, unitsSnapsho
 import { archOf, networkForSettings } from './architectures.js';
 import { validateSettings } from './training-settings.js';
 import { FormatError, exportFiles, importFiles } from './formats/index.js';
+import { DATA_CACHE, DATA_FILES, loadDatasets } from './data-loader.js';
+import { cellImages, confusionStats, evaluateSet } from './eval-stats.js';
 
 export { validateSettings };
 
-export const DATA_FILES = Object.freeze({
-    trainImages: 'train-images-idx3-ubyte.gz',
-    trainLabels: 'train-labels-idx1-ubyte.gz',
-    testImages: 't10k-images-idx3-ubyte.gz',
-    testLabels: 't10k-labels-idx1-ubyte.gz',
-});
-export const DATA_CACHE = 'mnist-data-v1';
+export { DATA_FILES, DATA_CACHE };
 export const MODEL_FILE_NAME = 'mnist-model.nnmf';
 const SIDE = 28;
 const INPUTS = SIDE * SIDE;
@@ -36,13 +32,10 @@ const fitsPage = (net) =>
 /** The settings a model brings with it when it was not trained here. */
 const settingsOf = (net) => (archOf(net.layers) === 'mlp' ? { arch: 'mlp', hidden: net.sizes.slice(1, -1) } : { arch: 'convnet' });
 const CHUNK_TARGET_MS = 70; // work between two yields to the event loop
-const EVAL_CHUNK = 2000; // test samples per evaluation slice (~50 ms)
 const GALLERY_SIZE = 24;
 const CELL_IMAGES = 60; // test images of a confusion cell per request
 // Requests whose results are copies made for the reply: their buffers are transferred.
 const FRESH_RESULTS = new Set(['predict', 'explain', 'units', 'confusionImages']);
-// A 1x1 image IDX file: paired with a labels file it tells whether the labels parse (see parsePair).
-const TINY_IMAGES = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
 
 /** An error with a code for the page: a string for the worker's own, an nn_status for C's. */
 export class WorkerError extends Error {
@@ -167,175 +160,7 @@ export function createCore({
         }
     }
 
-    // ---- data ----
-
-    /** Bytes of url with byte-level progress, from Cache Storage when there; never hangs. */
-    async function download(url, file, index, id, group, inflaters) {
-        let cache = null;
-        try {
-            cache = caches ? await caches.open(DATA_CACHE) : null;
-        } catch {
-            cache = null; // e.g. storage disabled: download every time
-        }
-        let response = null;
-        try {
-            response = cache ? await cache.match(url) : null;
-        } catch {
-            response = null;
-        }
-        const cached = Boolean(response);
-        const controller = new AbortController();
-        const abortAll = () => controller.abort();
-        group.addEventListener('abort', abortAll); // a sibling failed: stop this one too
-        let timer = null;
-        let timedOut = false;
-        const arm = () => {
-            clearTimeout(timer);
-            timer = setTimeout(() => {
-                timedOut = true;
-                controller.abort();
-            }, timeoutMs);
-        };
-        const seconds = Math.round(timeoutMs / 100) / 10;
-        try {
-            if (!response) {
-                arm();
-                try {
-                    response = await fetchFn(url, { signal: controller.signal, cache: 'no-store' });
-                } catch (e) {
-                    if (timedOut) throw new WorkerError(`${file}: no answer from the server in ${seconds} s (${url}).`, 'DATA_TIMEOUT', { file });
-                    throw new WorkerError(
-                        `${file}: network error, the file could not be fetched from ${url} (${e.message}).`,
-                        'DATA_NETWORK',
-                        { file },
-                    );
-                }
-                if (!response.ok)
-                    throw new WorkerError(
-                        `${file}: the server answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} for ${url}.`,
-                        `HTTP_${response.status}`,
-                        { file },
-                    );
-            }
-            const total = Number(response.headers.get('Content-Length')) || 0;
-            const chunks = [];
-            let loaded = 0;
-            let lastPost = -Infinity;
-            const report = (final) => {
-                const t = now();
-                if ((!final && t - lastPost < downloadProgressMs) || group.aborted) return;
-                lastPost = t;
-                post({ type: 'download', id, file, index, loaded, total: Math.max(total, loaded), cached, done: final });
-            };
-            report(false);
-            if (!response.body) throw new WorkerError(`${file}: the response has no body.`, 'DATA_NETWORK', { file });
-            const reader = response.body.getReader();
-            let gz = null; // gzip (magic 1f 8b) is decompressed as it arrives; plain IDX is kept
-            let plain = true;
-            for (;;) {
-                if (!cached) arm();
-                let step;
-                try {
-                    step = await reader.read();
-                } catch (e) {
-                    if (timedOut)
-                        throw new WorkerError(`${file}: the download stalled (no data for ${seconds} s) after ${loaded} bytes.`, 'DATA_TIMEOUT', { file });
-                    throw new WorkerError(
-                        `${file}: the download broke off after ${loaded}${total ? ` of ${total}` : ''} bytes (${e.message}).`,
-                        'DATA_NETWORK',
-                        { file },
-                    );
-                }
-                if (step.done) break;
-                if (loaded === 0 && step.value.length >= 2 && step.value[0] === 0x1f && step.value[1] === 0x8b) {
-                    gz = inflater(file, 5 * total); // MNIST's images compress about 5:1
-                    inflaters.push(gz);
-                    plain = false;
-                }
-                gz?.write(step.value);
-                chunks.push(step.value);
-                loaded += step.value.byteLength;
-                report(false);
-            }
-            if (total && loaded < total && !cached)
-                throw new WorkerError(`${file}: the download broke off after ${loaded} of ${total} bytes.`, 'DATA_NETWORK', { file });
-            report(true);
-            const bytes = new Uint8Array(loaded);
-            let at = 0;
-            for (const c of chunks) {
-                bytes.set(c, at);
-                at += c.byteLength;
-            }
-            return { bytes, plain, inflating: gz, cached, cache, url, type: response.headers.get('Content-Type') };
-        } finally {
-            clearTimeout(timer);
-            group.removeEventListener('abort', abortAll);
-        }
-    }
-
-    /**
-     * A gzip decompressor fed chunk by chunk while the download goes on: write(chunk), then
-     * finish() gives the IDX bytes. The output is read chunk by chunk into a growing buffer
-     * (Chromium's Response(stream).arrayBuffer() is several times slower).
-     */
-    function inflater(file, sizeHint) {
-        const ds = new DecompressionStream('gzip');
-        const writer = ds.writable.getWriter();
-        const reader = ds.readable.getReader();
-        const pump = (async () => {
-            let out = new Uint8Array(Math.max(1 << 16, sizeHint));
-            let size = 0;
-            for (;;) {
-                const { done, value } = await reader.read();
-                if (done) break;
-                if (size + value.length > out.length) {
-                    const grown = new Uint8Array(Math.max(2 * out.length, size + value.length));
-                    grown.set(out.subarray(0, size));
-                    out = grown;
-                }
-                out.set(value, size);
-                size += value.length;
-            }
-            return out.subarray(0, size);
-        })();
-        pump.catch(() => {}); // seen by finish()
-        return {
-            write: (chunk) => writer.write(chunk).catch(() => {}), // a failure shows in the pump
-            abort: () => writer.abort().catch(() => {}),
-            async finish() {
-                writer.close().catch(() => {});
-                try {
-                    return await pump;
-                } catch (e) {
-                    throw new WorkerError(`${file}: not a valid gzip file, it is corrupt or incomplete (${e.message}).`, 'DATA_CORRUPT', { file });
-                }
-            },
-        };
-    }
-
-    /** A dataset from an images and a labels file, with the culprit named in any C error. */
-    function parsePair(images, labels, imagesName, labelsName) {
-        try {
-            return engine.createDataset(images, labels, { classes: CLASSES });
-        } catch (e) {
-            if (!(e instanceof NNError)) throw e;
-            let file = `${imagesName} / ${labelsName}`;
-            if (e.code === Status.IDX_LABEL) file = labelsName;
-            else if (e.code === Status.INPUT_SIZE) file = imagesName;
-            else if (e.code <= Status.IDX_MAGIC && e.code >= Status.IDX_TRAILING) {
-                // nn_dataset_create parses the images first, so this error is the labels' only if
-                // the images parse. Parse the labels against a tiny images file to tell.
-                let labelsCode = 0;
-                try {
-                    engine.createDataset(TINY_IMAGES, labels).free();
-                } catch (e2) {
-                    labelsCode = e2.code;
-                }
-                file = labelsCode === e.code ? labelsName : imagesName;
-            }
-            throw new WorkerError(`${file}: ${e.message}`, e.code, { file });
-        }
-    }
+    // ---- data (data-loader.js) and evaluation (eval-stats.js) ----
 
     async function loadData({ id, baseUrl }) {
         notTraining('loading other data');
@@ -348,59 +173,20 @@ export function createCore({
             throw new WorkerError(`"${baseUrl}" is not a valid URL.`, 'DATA_URL');
         }
         loading = true;
-        const made = [];
-        let uncache = async () => {};
-        const inflaters = [];
         try {
             await getEngine();
-            const names = Object.values(DATA_FILES);
-            const group = new AbortController();
-            const got = await Promise.all(
-                names.map((file, i) =>
-                    download(new URL(file, base).href, file, i, id, group.signal, inflaters).catch((e) => {
-                        group.abort();
-                        throw e;
-                    }),
-                ),
-            );
-            // Cache the downloads while they are decompressed and parsed (Cache Storage writes
-            // take a while); if any file turns out bad, the new entries are removed again.
-            const puts = got
-                .filter((g) => g.cache && !g.cached)
-                .map((g) =>
-                    g.cache
-                        .put(
-                            g.url,
-                            new Response(g.bytes, {
-                                headers: {
-                                    'Content-Type': g.type || 'application/octet-stream',
-                                    'Content-Length': String(g.bytes.byteLength),
-                                },
-                            }),
-                        )
-                        .then(() => g)
-                        .catch(() => null), // a full disk costs a re-download, nothing else
-                );
-            uncache = async () => {
-                for (const g of await Promise.all(puts)) if (g) await g.cache.delete(g.url).catch(() => {});
-            };
-            const raw = [];
-            for (const g of got) raw.push(g.plain ? g.bytes : await g.inflating.finish());
-            const train = parsePair(raw[0], raw[1], names[0], names[1]);
-            made.push(train);
-            const test = parsePair(raw[2], raw[3], names[2], names[3]);
-            made.push(test);
-            for (const [ds, file] of [
-                [train, names[0]],
-                [test, names[2]],
-            ])
-                if (ds.rows !== SIDE || ds.cols !== SIDE)
-                    throw new WorkerError(
-                        `${file}: images of ${ds.rows}x${ds.cols} pixels; the page needs 28x28.`,
-                        Status.INPUT_SIZE,
-                        { file },
-                    );
-            await Promise.all(puts);
+            const { train, test, cached, bytes } = await loadDatasets({
+                base,
+                engine,
+                shape: { rows: SIDE, cols: SIDE, classes: CLASSES },
+                id,
+                post,
+                fetch: fetchFn,
+                caches,
+                now,
+                timeoutMs,
+                progressMs: downloadProgressMs,
+            });
             data?.train.free();
             data?.test.free();
             const describe = (ds) => ({
@@ -416,66 +202,22 @@ export function createCore({
                 train: describe(train),
                 test: describe(test),
                 samples: { pixels: train.images(0, n), labels: Array.from(train.labels(0, n)) },
-                cached: got.map((g) => g.cached),
-                bytes: got.reduce((s, g) => s + g.bytes.byteLength, 0),
+                cached,
+                bytes,
             };
             data = { train, test, info };
             return info;
-        } catch (e) {
-            for (const ds of made) ds.free();
-            for (const gz of inflaters) gz.abort();
-            await uncache();
-            throw e;
         } finally {
             loading = false;
         }
     }
 
-    // ---- evaluation ----
-
-    /** Test-set evaluation in slices (so that the worker keeps answering), with details if asked. */
+    /** The test set's loss and accuracy; with details, the confusion statistics, kept for confusionImages. */
     async function evaluateTest(wantDetails) {
-        const { test } = data;
-        let lossSum = 0;
-        let correct = 0;
-        const predicted = wantDetails ? new Uint8Array(test.count) : null;
-        const confidence = wantDetails ? new Float32Array(test.count) : null;
-        for (let first = 0; first < test.count; first += EVAL_CHUNK) {
-            const r = network.evaluate(test, { first, count: EVAL_CHUNK, details: wantDetails });
-            lossSum += r.loss * r.count;
-            correct += r.correct;
-            if (wantDetails) {
-                predicted.set(r.predicted, first);
-                confidence.set(r.confidence, first);
-            }
-            if (first + EVAL_CHUNK < test.count) await yieldNow();
-        }
-        const result = { loss: lossSum / test.count, accuracy: correct / test.count, correct, count: test.count };
+        const { predicted, confidence, ...result } = await evaluateSet(network, data.test, { details: wantDetails, yieldNow });
         if (!wantDetails) return result;
         details = { network, predicted, confidence };
-        const labels = test.labels();
-        const confusion = new Array(CLASSES * CLASSES).fill(0); // row: true label, column: predicted
-        const wrong = [];
-        for (let i = 0; i < test.count; i++) {
-            confusion[labels[i] * CLASSES + predicted[i]]++;
-            if (labels[i] !== predicted[i]) wrong.push(i);
-        }
-        const perClass = Array.from({ length: CLASSES }, (_, c) => {
-            let total = 0;
-            for (let p = 0; p < CLASSES; p++) total += confusion[c * CLASSES + p];
-            const ok = confusion[c * CLASSES + c];
-            return { label: c, correct: ok, total, accuracy: total ? ok / total : 0 };
-        });
-        // The most confident mistakes are the instructive ones (often mislabelled digits).
-        wrong.sort((a, b) => confidence[b] - confidence[a]);
-        const misclassified = wrong.slice(0, GALLERY_SIZE).map((index) => ({
-            index,
-            label: labels[index],
-            predicted: predicted[index],
-            confidence: confidence[index],
-            pixels: test.images(index, 1),
-        }));
-        return { ...result, confusion, perClass, misclassified, misclassifiedCount: wrong.length };
+        return { ...result, ...confusionStats(data.test, predicted, confidence, { classes: CLASSES, gallery: GALLERY_SIZE }) };
     }
 
     // ---- training ----
@@ -733,15 +475,8 @@ export function createCore({
             const ok = (v) => Number.isInteger(v) && v >= 0 && v < CLASSES;
             if (!ok(label) || !ok(predicted) || !Number.isInteger(first) || first < 0 || !Number.isInteger(count) || count < 1)
                 throw new WorkerError('No such cell.', Status.ARG);
-            const labels = data.test.labels();
-            const indices = [];
-            for (let i = 0; i < labels.length; i++) if (labels[i] === label && details.predicted[i] === predicted) indices.push(i);
-            const images = indices.slice(first, first + count).map((index) => ({
-                index,
-                confidence: details.confidence[index],
-                pixels: data.test.images(index, 1),
-            }));
-            return { label, predicted, total: indices.length, first, images };
+            const { total, images } = cellImages(data.test, details.predicted, details.confidence, { label, digit: predicted, first, count });
+            return { label, predicted, total, first, images };
         },
         async evaluate() {
             needModel();

@@ -3,7 +3,7 @@
 // compile and fit calls for the current settings, and the model summary as C describes it.
 import { digitCanvas } from './digits.js';
 import { formatNumber, t } from './i18n.js';
-import { DEFAULT_LEARNING_RATE } from '../training-settings.js';
+import { DEFAULT_SETTINGS, OPTIMIZERS } from '../training-settings.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,7 +37,6 @@ export function renderData(info) {
     });
 }
 
-const pyName = { rmsprop: 'RMSprop', sgd: 'SGD', adam: 'Adam' };
 const KERAS = {
     dense: { cls: 'Dense', name: 'dense' },
     conv2d: { cls: 'Conv2D', name: 'conv2d' },
@@ -79,11 +78,12 @@ export function renderCode(net, settings) {
     const lines = ['from keras import models, layers', '', 'network = models.Sequential()'];
     net.layers.forEach((l, i) => lines.push(kerasLayer(l, i === 0 ? net.inputShape : null)));
     $('model-code').textContent = lines.join('\n');
-    const lr = settings.learningRate || DEFAULT_LEARNING_RATE[settings.optimizer] || 0.001;
-    const isDefault = !settings.learningRate && settings.optimizer === 'rmsprop';
+    const known = OPTIMIZERS[settings.optimizer];
+    const lr = settings.learningRate || known?.learningRate;
+    const isDefault = !settings.learningRate && settings.optimizer === DEFAULT_SETTINGS.optimizer;
     const optimizer = isDefault
-        ? `'rmsprop'`
-        : `optimizers.${pyName[settings.optimizer] ?? settings.optimizer}(learning_rate=${lr}${settings.optimizer === 'sgd' ? ', momentum=0.9' : ''})`;
+        ? `'${settings.optimizer}'`
+        : `optimizers.${known?.label ?? settings.optimizer}(learning_rate=${lr}${settings.optimizer === 'sgd' ? ', momentum=0.9' : ''})`;
     $('compile-code').textContent = `network.compile(optimizer=${optimizer},\n                loss='categorical_crossentropy',\n                metrics=['accuracy'])`;
     const shape = net.inputShape.length === 1 ? '28 * 28' : '28, 28, 1';
     $('reshape-code').textContent =

@@ -1,0 +1,37 @@
+// status.js: the C library's nn_status codes (src/nn.h) by name, for the page, the worker and
+// web/nn.js (which re-exports it): no code is written as a bare number anywhere else. Checked
+// against C's sentences by tests/nn.test.mjs. No DOM and no wasm: the page imports it too.
+
+export const Status = Object.freeze({
+    OK: 0,
+    NOMEM: -1,
+    ARG: -2,
+    LAYERS: -3,
+    ACTIVATION: -4,
+    BATCH_SIZE: -5,
+    LEARNING_RATE: -6,
+    OPTIMIZER: -7,
+    THREADS: -8,
+    SHAPE: -9,
+    IDX_MAGIC: -10,
+    IDX_TYPE: -11,
+    IDX_NDIM: -12,
+    IDX_OVERFLOW: -13,
+    IDX_TRUNCATED: -14,
+    IDX_TRAILING: -15,
+    IDX_COUNT: -16,
+    IDX_LABEL: -17,
+    IDX_KIND: -18,
+    INPUT_SIZE: -19,
+    MODEL_MAGIC: -30,
+    MODEL_VERSION: -31,
+    MODEL_TRUNCATED: -32,
+    MODEL_TRAILING: -33,
+    MODEL_CHECKSUM: -34,
+    MODEL_LAYERS: -35,
+    MODEL_VALUES: -36,
+    NO_DIGIT: -40,
+    IMAGE_SIZE: -41,
+    DIVERGED: -50,
+    STATE: -51,
+});
