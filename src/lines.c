@@ -1,0 +1,836 @@
+/* lines.c: the printed lines of notebook paper (squared or ruled, a margin), found in a photo and
+ * divided out of it before the ink is measured (issue 15).
+ * A family of lines is near-horizontal or near-vertical; the vertical one is handled as the
+ * horizontal one through strides: "along" (a, na pixels) runs with the lines, "across" (c, nc)
+ * crosses them, and a line is across = c0 + s x + k x^2 with x = a + 0.5 - na / 2 (pixel
+ * centres at +0.5). In perspective the lines of a family meet at a vanishing point, so the slope
+ * of the line at intercept c0 is A + B (c0 - nc / 2). Steps: a coarse Hough search of (A, B) on a
+ * small copy; the full image projected along that family, whose peaks are candidate lines; each
+ * candidate followed block by block, its darkness profile across it measured in quarter pixels and
+ * its centres fitted robustly, so that pen strokes crossing or running along it are outliers;
+ * lines kept when at least three fall on an even spacing; then each line's profile (a median over
+ * neighbouring blocks) divided out, and strokes bridged across lines where they were as dark as
+ * them. Costs O(pixels) plus O(line length x band) per candidate. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lines.h"
+#ifdef LINES_DEBUG
+#include <stdio.h>
+#endif
+
+enum {
+    LOW_SIDE = 256, /* the coarse search runs on a copy of about this longer side */
+    SUB = 4,        /* profile bins per pixel across a line */
+    BAND = 6,       /* pixels each side of a line's centre in its profile */
+    PB = 2 * BAND * SUB + 1,
+    BLOCK = 16,        /* pixels along a line per profile block */
+    MEDIAN_BLOCKS = 4, /* a block's model: the median of its 2 x 4 + 1 nearest inlier blocks */
+    MAX_CAND = 300,    /* candidates followed per family */
+    MAX_MISS = 2,      /* lines an even spacing may skip between two found ones */
+};
+#define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
+#define MAX_CONVERGE 0.2 /* a family's slopes differ by at most this across the picture */
+#define COARSE_MIN 1.5   /* levels above the local mean: a peak of the coarse projection */
+#define FINE_MIN 2.0     /* ... of the full projection */
+#define HP_RADIUS 8      /* px: the local mean that the projections' peaks stand above */
+#define PEAK_HALF 2.5    /* px: a line's centre is looked for within this of where it was */
+#define LINE_MIN 4.0     /* levels: the median height of a line's profile */
+#define BLOCK_LO 0.4     /* a block sees the line when its peak is 0.4 to 2.2 times the line's */
+#define BLOCK_HI 2.2     /*   median peak ... */
+#define BLOCK_DEV 0.6    /* ... and its profile stays within 0.6 x that (or DEV_MIN) of the */
+#define DEV_MIN 10.0     /*   line's median profile */
+#define MIN_COVER 0.5    /* a line is seen in at least half of the blocks where it is inside */
+#define EXTRA_COVER 0.7  /* ... a single line (a margin), in 70%, over 80% of the picture */
+#define EXTRA_EXTENT 0.8
+#define MAX_SIGMA 0.7        /* px: block centres about the fitted line (a pen stroke wanders) */
+#define MAX_WIDTH 3.5        /* px: the widest line (half-height width) in a small picture, */
+#define MAX_WIDTH_FRAC 0.006 /* or this share of the longer side in a large one */
+#define SPACING_TOL 0.25     /* the next line of a family is within 25% of the spacing */
+#define MODEL_MIN 3.0 /* levels: a line's model below this (or 10% of its peak) is noise */
+#define MODEL_FRAC 0.1
+#define MIN_TRANS 16         /* the darkest line divided out: 94% dark */
+#define BRIDGE_MIN 64        /* levels: both sides of a line this dark make a stroke crossing it */
+
+typedef struct frame {
+    const uint8_t *d;
+    int na, nc;
+    size_t sa, sc;
+} frame;
+#define PX(f, a, c) ((f)->d[(size_t)(a) * (f)->sa + (size_t)(c) * (f)->sc])
+
+typedef struct family {
+    double A, B; /* slope at the centre and its change per pixel of intercept */
+    int peaks;   /* coarse peaks on that model */
+} family;
+
+typedef struct pline {
+    double c, s, k; /* across = c + s x + k x^2 */
+    int a0, a1;     /* along: where it is divided out */
+    float height;   /* levels: median peak of its profile */
+    float width;    /* px: half-height width of its median profile */
+    float cover;    /* share of the blocks where it is inside that see it */
+    float reach;    /* px: half-width of the profile (where it is 15% of its peak) */
+    int periodic;   /* one of an evenly spaced family */
+    float *model;   /* nblk x PB: levels of darkness to divide out, per block and offset */
+} pline;
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+
+/* ---- small statistics ---- */
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (reordered); 0 if n is 0. */
+static float median(float *v, int n) {
+    if (n <= 0) return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_float);
+    return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+typedef struct wpair {
+    double v, w;
+} wpair;
+
+static int cmp_wpair(const void *a, const void *b) {
+    double x = ((const wpair *)a)->v, y = ((const wpair *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* ---- coarse: (A, B) of a family from the Hough peaks of a small copy ---- */
+
+/* low: lw x lh block means of the darkness; f: full pixels per low pixel. The peaks of each
+ * slope's projection above its local mean vote for (intercept, slope); A and B are fitted to
+ * them by weighted least squares, trimmed to those within a few slope steps of the fit. */
+static nn_status coarse(const float *low, int lw, int lh, int vertical, double f, int nc_full,
+                        int n_full, family *fam) {
+    int na = vertical ? lh : lw, nc = vertical ? lw : lh;
+    size_t sa = vertical ? (size_t)lw : 1, sc = vertical ? 1 : (size_t)lw;
+    int half = imax(1, (int)ceil(MAX_TILT * na / 1.5)), ns = 2 * half + 1;
+    int off = (int)ceil(MAX_TILT * na / 2) + 2, nb = nc + 2 * off,
+        K = imax(2, (int)(HP_RADIUS / f));
+    double step = MAX_TILT / half;
+    /* a line counts where a sixth of it is in the picture (one ending in a corner) */
+    const int need = imax(na / 6, imin(na, 12));
+    double *acc = malloc((size_t)nb * sizeof *acc), *pre = malloc(((size_t)nb + 1) * sizeof *pre);
+    int *cnt = malloc(((size_t)nb + 1) * sizeof *cnt),
+        *npre = malloc(((size_t)nb + 1) * sizeof *npre);
+    float *best = malloc((size_t)nb * sizeof *best), *m = malloc((size_t)nb * sizeof *m);
+    int *kbest = malloc((size_t)nb * sizeof *kbest);
+    wpair *pk = malloc((size_t)nb * sizeof *pk);
+    double *pc = malloc((size_t)nb * sizeof *pc);
+    nn_status st = NN_ERR_NOMEM;
+    memset(fam, 0, sizeof *fam);
+    if (!acc || !pre || !cnt || !npre || !best || !m || !kbest || !pk || !pc) goto done;
+    for (int b = 0; b < nb; b++) best[b] = 0, kbest[b] = -1;
+    for (int k = 0; k < ns; k++) {
+        double s = (k - half) * step;
+        memset(acc, 0, (size_t)nb * sizeof *acc);
+        memset(cnt, 0, ((size_t)nb + 1) * sizeof *cnt);
+        for (int a = 0; a < na; a++) {
+            /* pixel c lies on the line of intercept y0 when floor(c + 0.5 - x s) = floor(y0) */
+            int ib = (int)floor(0.5 - (a + 0.5 - na / 2.0) * s) + off;
+            const float *col = low + (size_t)a * sa;
+            for (int c = 0; c < nc; c++) acc[c + ib] += col[(size_t)c * sc];
+            cnt[ib]++, cnt[ib + nc]--;
+        }
+        for (int b = 1; b < nb; b++) cnt[b] += cnt[b - 1];
+        pre[0] = 0, npre[0] = 0;
+        for (int b = 0; b < nb; b++) {
+            int ok = cnt[b] >= need;
+            m[b] = ok ? (float)(acc[b] / cnt[b]) : 0;
+            pre[b + 1] = pre[b] + (ok ? m[b] : 0), npre[b + 1] = npre[b] + ok;
+        }
+        for (int b = 0; b < nb; b++) {
+            if (cnt[b] < need) continue;
+            int lo = imax(b - K, 0), hi = imin(b + K + 1, nb);
+            float hp = m[b] - (float)((pre[hi] - pre[lo]) / (npre[hi] - npre[lo]));
+            if (hp > best[b]) best[b] = hp, kbest[b] = k;
+        }
+    }
+    int np = 0;
+    for (int b = 1; b + 1 < nb; b++)
+        if (kbest[b] >= 0 && best[b] >= COARSE_MIN && best[b] > best[b - 1] &&
+            best[b] >= best[b + 1]) {
+            pk[np] = (wpair){(kbest[b] - half) * step, best[b]};
+            pc[np] = (b - off + 0.5) * f - nc_full / 2.0;
+            np++;
+        }
+    st = NN_OK;
+    if (np == 0) goto done;
+    /* A: the weighted median slope; then (A, B) by trimmed weighted least squares */
+    wpair *sorted = (wpair *)acc; /* nb doubles hold np pairs: np <= nb / 2 */
+    memcpy(sorted, pk, (size_t)np * sizeof *pk);
+    qsort(sorted, (size_t)np, sizeof *sorted, cmp_wpair);
+    double wt = 0, cum = 0, A = sorted[0].v, B = 0;
+    for (int i = 0; i < np; i++) wt += sorted[i].w;
+    for (int i = 0; i < np; i++)
+        if ((cum += sorted[i].w) >= wt / 2) {
+            A = sorted[i].v;
+            break;
+        }
+    int inl = 0;
+    for (int it = 0; it < 5; it++) {
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        inl = 0;
+        for (int i = 0; i < np; i++) {
+            if (fabs(pk[i].v - (A + B * pc[i])) > 2.5 * step) continue;
+            double w = pk[i].w;
+            sw += w, sx += w * pc[i], sy += w * pk[i].v, sxx += w * pc[i] * pc[i];
+            sxy += w * pc[i] * pk[i].v, inl++;
+        }
+        if (inl == 0) break;
+        double var = sxx / sw - (sx / sw) * (sx / sw);
+        if (inl >= 3 && var > 1e-9) {
+            B = (sxy / sw - (sx / sw) * (sy / sw)) / var;
+            A = sy / sw - B * sx / sw;
+        } else {
+            A = sy / sw, B = 0;
+        }
+        if (fabs(B) * n_full > MAX_CONVERGE) B = 0, A = sy / sw;
+    }
+    fam->A = A, fam->B = B, fam->peaks = inl;
+done:
+    free(acc), free(pre), free(cnt), free(npre), free(best), free(m), free(kbest), free(pk);
+    free(pc);
+    return st;
+}
+
+/* ---- candidates: peaks of the full picture projected along the family ---- */
+
+/* Into cand (up to MAX_CAND, the strongest first): intercepts of the peaks of the projection
+ * along (A, B) in half-pixel bins. */
+static nn_status candidates(const frame *f, const family *fam, int vertical, double *cand,
+                            int *ncand) {
+    int na = f->na, nc = f->nc;
+    int m = (int)ceil(fabs(fam->A) * na / 2 + 0.1 * nc) + 8, nb = 2 * (nc + 2 * m);
+    int K = 2 * HP_RADIUS;
+    /* a line counts where an eighth of it is in the picture, 32 pixels at least; each of its
+     * pixels falls in one of two half-pixel bins */
+    const int need = imax(na / 16, 16);
+    double *acc = calloc((size_t)nb, sizeof *acc), *pre = malloc(((size_t)nb + 1) * sizeof *pre);
+    double *offa = malloc((size_t)na * sizeof *offa), *inva = malloc((size_t)na * sizeof *inva);
+    int *cnt = calloc((size_t)nb, sizeof *cnt), *npre = malloc(((size_t)nb + 1) * sizeof *npre);
+    float *hp = malloc((size_t)nb * sizeof *hp), *h = malloc(MAX_CAND * sizeof *h);
+    nn_status st = NN_ERR_NOMEM;
+    *ncand = 0;
+    if (!acc || !pre || !offa || !inva || !cnt || !npre || !hp || !h) goto done;
+    /* the intercept of the family's line through (x, y): y = c0 + x (A + B (c0 - nc / 2)) */
+    for (int a = 0; a < na; a++) {
+        double x = a + 0.5 - na / 2.0;
+        inva[a] = 1.0 / (1.0 + x * fam->B);
+        offa[a] = -x * fam->A + x * fam->B * nc / 2.0;
+    }
+    /* memory order: rows of the picture outside, its columns inside */
+    int rows = vertical ? na : nc, cols = vertical ? nc : na;
+    const uint8_t *d = f->d;
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < cols; q++) {
+            int a = vertical ? r : q, c = vertical ? q : r;
+            double c0 = (c + 0.5 + offa[a]) * inva[a];
+            int b = (int)floor(2.0 * c0) + 2 * m;
+            if (b < 0 || b >= nb) continue;
+            acc[b] += d[(size_t)r * cols + q], cnt[b]++;
+        }
+    pre[0] = 0, npre[0] = 0;
+    for (int b = 0; b < nb; b++) {
+        int ok = cnt[b] >= need;
+        acc[b] = ok ? acc[b] / cnt[b] : 0;
+        pre[b + 1] = pre[b] + acc[b], npre[b + 1] = npre[b] + ok;
+    }
+    for (int b = 0; b < nb; b++) {
+        int lo = imax(b - K, 0), hi = imin(b + K + 1, nb);
+        hp[b] = cnt[b] >= need && npre[hi] > npre[lo]
+                    ? (float)(acc[b] - (pre[hi] - pre[lo]) / (npre[hi] - npre[lo]))
+                    : 0;
+    }
+    int n = 0;
+    for (int b = 2; b + 2 < nb; b++) {
+        float v = hp[b];
+        if (v < FINE_MIN || v <= hp[b - 1] || v <= hp[b - 2] || v < hp[b + 1] || v < hp[b + 2])
+            continue;
+        double den = hp[b - 1] - 2 * v + hp[b + 1],
+               dx = den < 0 ? 0.5 * (hp[b - 1] - hp[b + 1]) / den : 0;
+        double c0 = (b - 2 * m + 0.5 + dx) / 2.0;
+        if (n < MAX_CAND) {
+            cand[n] = c0, h[n] = v, n++;
+        } else { /* replace the weakest */
+            int w = 0;
+            for (int i = 1; i < n; i++)
+                if (h[i] < h[w]) w = i;
+            if (v > h[w]) cand[w] = c0, h[w] = v;
+        }
+    }
+    /* strongest first (insertion sort: a few hundred at most) */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && h[j] > h[j - 1]; j--) {
+            float th = h[j];
+            double tc = cand[j];
+            h[j] = h[j - 1], cand[j] = cand[j - 1], h[j - 1] = th, cand[j - 1] = tc;
+        }
+    *ncand = n;
+    st = NN_OK;
+done:
+    free(acc), free(pre), free(offa), free(inva), free(cnt), free(npre), free(hp), free(h);
+    return st;
+}
+
+/* ---- following a candidate: block profiles, a robust fit, the model ---- */
+
+typedef struct follow_scratch {
+    int nblk;
+    double *acc;            /* nblk x PB */
+    int *cnt;               /* nblk x PB */
+    float *prof;            /* nblk x PB: excess darkness over the block's baseline */
+    float *hgt, *off, *tmp; /* nblk; tmp: max(nblk, PB) x (2 MEDIAN_BLOCKS + 1) */
+    uint8_t *in, *inl;      /* nblk: the line's band fully inside; the block sees the line */
+} follow_scratch;
+
+static void scratch_free(follow_scratch *s) {
+    free(s->acc), free(s->cnt), free(s->prof), free(s->hgt), free(s->off), free(s->tmp);
+    free(s->in), free(s->inl);
+}
+
+static nn_status scratch_init(follow_scratch *s, int na) {
+    memset(s, 0, sizeof *s);
+    s->nblk = (na + BLOCK - 1) / BLOCK;
+    size_t nb = (size_t)s->nblk, t = (nb > PB ? nb : PB) * (2 * MEDIAN_BLOCKS + 1) + nb;
+    s->acc = malloc(nb * PB * sizeof *s->acc), s->cnt = malloc(nb * PB * sizeof *s->cnt);
+    s->prof = malloc(nb * PB * sizeof *s->prof), s->hgt = malloc(nb * sizeof *s->hgt);
+    s->off = malloc(nb * sizeof *s->off), s->tmp = malloc(t * sizeof *s->tmp);
+    s->in = malloc(nb), s->inl = malloc(nb);
+    if (!s->acc || !s->cnt || !s->prof || !s->hgt || !s->off || !s->tmp || !s->in || !s->inl) {
+        scratch_free(s);
+        return NN_ERR_NOMEM;
+    }
+    return NN_OK;
+}
+
+static double centre_at(const pline *L, int na, double a) {
+    double x = a + 0.5 - na / 2.0;
+    return L->c + L->s * x + L->k * x * x;
+}
+
+/* Block profiles of the band around L's current centre line into s->prof, with each block's
+ * peak height and centre offset. */
+static void block_profiles(const frame *f, const pline *L, follow_scratch *s) {
+    int na = f->na, nc = f->nc, nb = s->nblk;
+    memset(s->acc, 0, (size_t)nb * PB * sizeof *s->acc);
+    memset(s->cnt, 0, (size_t)nb * PB * sizeof *s->cnt);
+    for (int a = 0; a < na; a++) {
+        double yc = centre_at(L, na, a);
+        int j = a / BLOCK, c0 = imax((int)floor(yc - BAND), 0),
+            c1 = imin((int)ceil(yc + BAND), nc - 1);
+        for (int c = c0; c <= c1; c++) {
+            int sb = (int)floor((c + 0.5 - yc + BAND) * SUB + 0.5);
+            if (sb < 0 || sb >= PB) continue;
+            s->acc[(size_t)j * PB + sb] += PX(f, a, c), s->cnt[(size_t)j * PB + sb]++;
+        }
+    }
+    const int lo = (int)((BAND - PEAK_HALF) * SUB), hi = (int)((BAND + PEAK_HALF) * SUB);
+    for (int j = 0; j < nb; j++) {
+        float *q = s->prof + (size_t)j * PB;
+        const double *ac = s->acc + (size_t)j * PB;
+        const int *cn = s->cnt + (size_t)j * PB;
+        double ym = centre_at(L, na, imin(j * BLOCK + BLOCK / 2, na - 1));
+        s->in[j] = ym - BAND >= 0 && ym + BAND <= nc;
+        /* empty bins (a level line fills one in SUB) take their neighbours' values */
+        int last = -1;
+        for (int b = 0; b < PB; b++) {
+            if (!cn[b]) continue;
+            q[b] = (float)(ac[b] / cn[b]);
+            if (last < 0)
+                for (int e = 0; e < b; e++) q[e] = q[b];
+            else
+                for (int e = last + 1; e < b; e++)
+                    q[e] = q[last] + (q[b] - q[last]) * (float)(e - last) / (float)(b - last);
+            last = b;
+        }
+        if (last < 0) {
+            s->in[j] = 0, s->hgt[j] = 0, s->off[j] = 0;
+            memset(q, 0, PB * sizeof *q);
+            continue;
+        }
+        for (int e = last + 1; e < PB; e++) q[e] = q[last];
+        /* baseline: the outer 1.5 px on each side */
+        double base = 0;
+        int nbase = 0, edge = (int)(1.5 * SUB);
+        for (int b = 0; b < PB; b++)
+            if (b <= edge || b >= PB - 1 - edge) base += q[b], nbase++;
+        base /= nbase;
+        float h = 0;
+        for (int b = 0; b < PB; b++) {
+            q[b] -= (float)base;
+            if (b >= lo && b <= hi && q[b] > h) h = q[b];
+        }
+        double sw = 0, so = 0;
+        for (int b = lo; b <= hi; b++) {
+            double v = q[b] - 0.5 * h;
+            if (v > 0) sw += v, so += v * ((double)b / SUB - BAND);
+        }
+        s->hgt[j] = h, s->off[j] = sw > 0 ? (float)(so / sw) : 0;
+    }
+}
+
+/* Follows the candidate line from L's geometry, refits L and fills in its model. 1 if it is a
+ * line: seen along most of it, straight, thin; 0 if not; -1 without memory. */
+#ifdef LINES_DEBUG
+static int why;
+#define REJECT(r) return (why = (r), 0)
+#else
+#define REJECT(r) return 0
+#endif
+static int follow(const frame *f, pline *L, follow_scratch *s, double max_width) {
+    int na = f->na, nb = s->nblk, nin = 0, ninl = 0;
+    float H = 0, *G = s->tmp; /* the median profile, then scratch */
+    for (int pass = 0; pass < 3; pass++) {
+        block_profiles(f, L, s);
+        float *v = s->tmp + PB;
+        nin = 0;
+        for (int j = 0; j < nb; j++)
+            if (s->in[j] && s->hgt[j] > 0) v[nin++] = s->hgt[j];
+        if (nin < 2) REJECT(1);
+        H = median(v, nin);
+        if (H < LINE_MIN) REJECT(2);
+        for (int b = 0; b < PB; b++) {
+            int n = 0;
+            for (int j = 0; j < nb; j++)
+                if (s->in[j] && s->hgt[j] > 0) v[n++] = s->prof[(size_t)j * PB + b];
+            G[b] = median(v, n);
+        }
+        float dev = fmaxf((float)DEV_MIN, (float)BLOCK_DEV * H);
+        ninl = 0;
+        for (int j = 0; j < nb; j++) {
+            s->inl[j] = 0;
+            if (!s->in[j] || s->hgt[j] < BLOCK_LO * H || s->hgt[j] > BLOCK_HI * H) continue;
+            float worst = 0;
+            for (int b = 0; b < PB; b++)
+                worst = fmaxf(worst, fabsf(s->prof[(size_t)j * PB + b] - G[b]));
+            /* before the geometry is refined, a block's profile may sit off centre */
+            if (pass < 2 || worst <= dev) s->inl[j] = 1, ninl++;
+        }
+        if (ninl < 3 || ninl < MIN_COVER * nin) REJECT(3);
+        /* robust fit of the block centres: Tukey's biweight, 4 rounds */
+        double *w = (double *)s->acc; /* nb weights, then nb residuals */
+        double *res = w + nb;
+        int first = nb, last = -1;
+        for (int j = 0; j < nb; j++)
+            if (s->inl[j]) first = imin(first, j), last = imax(last, j);
+        int quad = (last - first + 1) * BLOCK >= 0.4 * na;
+        double sigma = 1;
+        for (int j = 0; j < nb; j++) w[j] = s->inl[j];
+        pline fit = *L;
+        for (int it = 0; it < 4; it++) {
+            double S[3][4] = {{0}};
+            for (int j = 0; j < nb; j++) {
+                if (w[j] <= 0) continue;
+                double a = imin(j * BLOCK + BLOCK / 2, na - 1), x = a + 0.5 - na / 2.0;
+                double y = centre_at(L, na, a) + s->off[j], p[3] = {1, x, x * x};
+                for (int r = 0; r < 3; r++) {
+                    for (int q = 0; q < 3; q++) S[r][q] += w[j] * p[r] * p[q];
+                    S[r][3] += w[j] * p[r] * y;
+                }
+            }
+            int n = quad ? 3 : 2;
+            /* Gauss-Jordan on the n x n normal equations, the right-hand side in column 3 */
+            for (int c = 0; c < n; c++) {
+                int piv = c;
+                for (int r = c + 1; r < n; r++)
+                    if (fabs(S[r][c]) > fabs(S[piv][c])) piv = r;
+                if (fabs(S[piv][c]) < 1e-12) REJECT(4);
+                for (int q = 0; q < 4; q++) {
+                    double t = S[c][q];
+                    S[c][q] = S[piv][q], S[piv][q] = t;
+                }
+                for (int r = 0; r < n; r++) {
+                    if (r == c) continue;
+                    double g = S[r][c] / S[c][c];
+                    for (int q = c; q < 4; q++) S[r][q] -= g * S[c][q];
+                }
+            }
+            fit.c = S[0][3] / S[0][0], fit.s = S[1][3] / S[1][1],
+            fit.k = quad ? S[2][3] / S[2][2] : 0;
+            if (fabs(fit.k) * (na / 2.0) * (na / 2.0) > 4.0) fit.k = 0;
+            int nr = 0;
+            float *r = s->tmp + PB;
+            for (int j = 0; j < nb; j++) {
+                double a = imin(j * BLOCK + BLOCK / 2, na - 1);
+                res[j] = centre_at(L, na, a) + s->off[j] - centre_at(&fit, na, a);
+                if (s->inl[j]) r[nr++] = (float)fabs(res[j]);
+            }
+            sigma = fmax(1.4826 * median(r, nr), 0.25);
+            for (int j = 0; j < nb; j++) {
+                double u = res[j] / (4.685 * sigma);
+                w[j] = s->inl[j] && fabs(u) < 1 ? (1 - u * u) * (1 - u * u) : 0;
+            }
+        }
+        L->c = fit.c, L->s = fit.s, L->k = fit.k;
+#ifdef LINES_DEBUG
+        if (getenv("DBG_FIT") && fabs(L->c - atof(getenv("DBG_FIT"))) < 3) {
+            fprintf(stderr, "fit pass %d c %.3f s %.5f k %.3g sigma %.3f quad %d\n", pass, L->c, L->s, L->k, sigma, quad);
+            for (int j = 30; j < 35; j++) {
+                fprintf(stderr, "  blk %d inl %d h %.1f off %.3f res %.3f:", j, s->inl[j], s->hgt[j], s->off[j], res[j]);
+                for (int b = 14; b < 35; b++) fprintf(stderr, " %.0f/%d", s->prof[(size_t)j * PB + b], s->cnt[(size_t)j * PB + b]);
+                fprintf(stderr, "\n");
+            }
+        }
+#endif
+        if (pass == 2) {
+            if (sigma > MAX_SIGMA) REJECT(5);
+            ninl = 0;
+            for (int j = 0; j < nb; j++) {
+                if (s->inl[j] && fabs(res[j]) > fmax(1.0, 3 * sigma)) s->inl[j] = 0;
+                ninl += s->inl[j];
+            }
+        }
+    }
+    if (ninl < 3 || ninl < MIN_COVER * nin) REJECT(6);
+    /* the profiles again, about the final fit, for the model */
+    block_profiles(f, L, s);
+    /* the width and reach of the median profile */
+    float peak = 0;
+    for (int b = 0; b < PB; b++) peak = fmaxf(peak, G[b]);
+    int wide = 0, reach = 0;
+    for (int b = 0; b < PB; b++) {
+        wide += G[b] >= 0.5f * peak;
+        if (G[b] >= 0.15f * peak) reach = imax(reach, abs(b - BAND * SUB));
+    }
+    L->height = H, L->width = (float)wide / SUB, L->reach = (float)reach / SUB;
+    L->cover = (float)ninl / (float)nin;
+    if (L->width > max_width) REJECT(7);
+    /* the extent: from the first to the last block that sees it, to the picture's ends when
+     * those blocks are near them */
+    int first = -1, last = -1, fin = -1, lin = -1;
+    for (int j = 0; j < nb; j++) {
+        if (s->inl[j]) last = j, first = first < 0 ? j : first;
+        if (s->in[j]) lin = j, fin = fin < 0 ? j : fin;
+    }
+    L->a0 = first <= fin + 2 ? 0 : first * BLOCK;
+    L->a1 = last >= lin - 2 ? na : imin((last + 1) * BLOCK, na);
+    /* the model: per block the median of its nearest inlier blocks' profiles, dilated by a
+     * bin each way (the centre is known to a fraction of a pixel), floored at 2 levels */
+    if (!(L->model = malloc((size_t)nb * PB * sizeof *L->model))) return -1;
+    int *near = (int *)s->cnt; /* nb ints */
+    float *v = s->tmp + PB;
+    for (int j = 0; j < nb; j++) {
+        int n = 0;
+        for (int d = 0; n < 2 * MEDIAN_BLOCKS + 1 && d < nb; d++) {
+            if (j - d >= 0 && s->inl[j - d]) near[n++] = j - d;
+            if (d > 0 && j + d < nb && s->inl[j + d] && n < 2 * MEDIAN_BLOCKS + 1)
+                near[n++] = j + d;
+        }
+        float *mo = L->model + (size_t)j * PB, med[PB];
+        for (int b = 0; b < PB; b++) {
+            for (int i = 0; i < n; i++) v[i] = s->prof[(size_t)near[i] * PB + b];
+            med[b] = median(v, n);
+        }
+        float top = 0;
+        for (int b = 0; b < PB; b++) top = fmaxf(top, med[b]);
+        for (int b = 0; b < PB; b++) {
+            float m = med[b];
+            if (b > 0) m = fmaxf(m, med[b - 1]);
+            if (b + 1 < PB) m = fmaxf(m, med[b + 1]);
+            /* nothing beyond the line's reach, nor below the profile's noise */
+            int far = abs(b - BAND * SUB) > (L->reach + 0.75) * SUB;
+            mo[b] = far || m < fmaxf(MODEL_MIN, MODEL_FRAC * top) ? 0 : m;
+        }
+    }
+    return 1;
+}
+
+/* (A, B) refitted to the slopes of the lines found (at least two, spread over the picture):
+ * weighted least squares of s on the intercept. 0 if they do not determine it. */
+static int refit(const pline *ls, int n, int nc, int n_full, family *fam) {
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < n; i++) {
+        double w = ls[i].height * ls[i].cover, x = ls[i].c - nc / 2.0;
+        sw += w, sx += w * x, sy += w * ls[i].s, sxx += w * x * x, sxy += w * x * ls[i].s;
+    }
+    if (n < 2 || sw <= 0) return 0;
+    double var = sxx / sw - (sx / sw) * (sx / sw);
+    if (var < 25.0) return 0;
+    double B = (sxy / sw - (sx / sw) * (sy / sw)) / var, A = sy / sw - B * sx / sw;
+    if (fabs(B) * n_full > MAX_CONVERGE) return 0;
+    fam->A = A, fam->B = B;
+    return 1;
+}
+
+/* ---- families: the evenly spaced lines among those followed ---- */
+
+static int cmp_line(const void *a, const void *b) {
+    double x = ((const pline *)a)->c, y = ((const pline *)b)->c;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the lines by intercept, drops duplicates (two candidates that became the same line) and
+ * marks the longest chain of lines at an even spacing (which may change slowly, in perspective,
+ * and may skip up to MAX_MISS lines hidden under ink or too faint). Returns its length. */
+static int mark_periodic(pline *ls, int *n) {
+    qsort(ls, (size_t)*n, sizeof *ls, cmp_line);
+    int m = 0;
+    for (int i = 0; i < *n; i++) {
+        if (m > 0 && ls[i].c - ls[m - 1].c < 2.0) {
+            pline *keep = ls[i].height > ls[m - 1].height ? ls + i : ls + m - 1;
+            pline *drop = keep == ls + i ? ls + m - 1 : ls + i;
+            free(drop->model);
+            if (keep != ls + m - 1) ls[m - 1] = *keep;
+            continue;
+        }
+        ls[m++] = ls[i];
+    }
+    *n = m;
+    int best = 0, best_i = -1, best_j = -1;
+    /* every pair of neighbours as the seed of a chain, grown both ways */
+    uint8_t *mark = calloc((size_t)m + 1, 1), *cur = calloc((size_t)m + 1, 1);
+    if (!mark || !cur) {
+        free(mark), free(cur);
+        return -1;
+    }
+    for (int i = 0; i + 1 < m; i++)
+        for (int j = i + 1; j < m && j <= i + 3; j++) {
+            double g0 = ls[j].c - ls[i].c;
+            if (g0 < 4.0) continue;
+            memset(cur, 0, (size_t)m);
+            cur[i] = cur[j] = 1;
+            int len = 2;
+            for (int dir = -1; dir <= 1; dir += 2) {
+                int at = dir > 0 ? j : i;
+                double g = g0;
+                for (;;) {
+                    int pick = -1;
+                    double want = 0;
+                    for (int miss = 1; miss <= MAX_MISS + 1 && pick < 0; miss++) {
+                        want = ls[at].c + dir * miss * g;
+                        float hb = 0;
+                        for (int k = at + dir; k >= 0 && k < m; k += dir) {
+                            double e = fabs(ls[k].c - want);
+                            if (dir * (ls[k].c - want) > SPACING_TOL * g) break;
+                            if (e <= SPACING_TOL * g && ls[k].height > hb)
+                                pick = k, hb = ls[k].height;
+                        }
+                        if (pick >= 0) g = 0.5 * g + 0.5 * fabs(ls[pick].c - ls[at].c) / miss;
+                    }
+                    if (pick < 0) break;
+                    cur[pick] = 1, len++, at = pick;
+                }
+            }
+            if (len > best) {
+                best = len, best_i = i, best_j = j;
+                memcpy(mark, cur, (size_t)m);
+            }
+        }
+    (void)best_i, (void)best_j;
+    for (int i = 0; i < m; i++) ls[i].periodic = best >= 3 && mark[i];
+    free(mark), free(cur);
+    return best >= 3 ? best : 0;
+}
+
+/* ---- dividing out, then bridging ---- */
+
+/* The line's darkness to divide out at (a, c), in levels (0: none). */
+static float model_at(const pline *L, int nblk, double a, double o) {
+    double tb = (a + 0.5) / BLOCK - 0.5, t = (o + BAND) * SUB;
+    int j0 = (int)floor(tb), b0 = (int)floor(t);
+    double fj = tb - j0, fb = t - b0;
+    if (b0 < 0 || b0 + 1 >= PB) return 0;
+    int j1 = imin(j0 + 1, nblk - 1);
+    j0 = imax(imin(j0, nblk - 1), 0), j1 = imax(j1, 0);
+    if (tb < 0) fj = 0;
+    const float *m0 = L->model + (size_t)j0 * PB, *m1 = L->model + (size_t)j1 * PB;
+    double v0 = m0[b0] + fb * (m0[b0 + 1] - m0[b0]), v1 = m1[b0] + fb * (m1[b0 + 1] - m1[b0]);
+    return (float)(v0 + fj * (v1 - v0));
+}
+
+static void divide_out(const frame *f, int vertical, int w, const pline *L, int nblk,
+                       uint8_t *trans) {
+    for (int a = L->a0; a < L->a1; a++) {
+        double yc = centre_at(L, f->na, a);
+        int c0 = imax((int)floor(yc - BAND), 0), c1 = imin((int)ceil(yc + BAND), f->nc - 1);
+        for (int c = c0; c <= c1; c++) {
+            float mv = model_at(L, nblk, a, c + 0.5 - yc);
+            if (mv <= 0) continue;
+            int t = (int)lroundf(255.0f - mv);
+            if (t < MIN_TRANS) t = MIN_TRANS;
+            size_t i = vertical ? (size_t)a * w + c : (size_t)c * w + a;
+            if (t < trans[i]) trans[i] = (uint8_t)t;
+        }
+    }
+}
+
+/* Darkness (levels) once the lines' transmittance t is divided out: 1 - D' = (1 - D) / t. */
+static int divided(int dark, int t) { return 255 - imin(255, (255 - dark) * 255 / imax(t, 1)); }
+
+/* Where both sides of the line (just past its reach, straight across or slanting by up to two
+ * pixels) hold ink, the pixels of the line take the lighter side's value if darker than theirs:
+ * a stroke as dark as the line it crosses comes back whole. Returns the pixels changed. */
+static int bridge(const frame *f, int vertical, int w, const pline *L, const uint8_t *trans,
+                  uint8_t *ink) {
+    int na = f->na, nc = f->nc, changed = 0;
+    double r = fmax(L->reach, 0.5), side = r + 1.5;
+#define AT(a, c) (vertical ? (size_t)(a)*w + (size_t)(c) : (size_t)(c)*w + (size_t)(a))
+    for (int a = imax(L->a0, 2); a < imin(L->a1, na - 2); a++) {
+        double yc = centre_at(L, na, a);
+        int best = 256;
+        for (int d = -2; d <= 2; d++) {
+            int ca = (int)floor(centre_at(L, na, a - d) - side),
+                cb = (int)floor(centre_at(L, na, a + d) + side);
+            if (ca < 0 || cb >= nc) continue;
+            size_t i = AT(a - d, ca), j = AT(a + d, cb);
+            if (divided(PX(f, a - d, ca), trans[i]) < BRIDGE_MIN ||
+                divided(PX(f, a + d, cb), trans[j]) < BRIDGE_MIN)
+                continue;
+            int v = imax(ink[i], ink[j]);
+            best = imin(best, v);
+        }
+        if (best > 255) continue;
+        int c0 = imax((int)ceil(yc - r - 0.5), 0), c1 = imin((int)floor(yc + r - 0.5), nc - 1);
+        for (int c = c0; c <= c1; c++)
+            if (ink[AT(a, c)] > best) ink[AT(a, c)] = (uint8_t)best, changed++;
+    }
+#undef AT
+    return changed;
+}
+
+/* ---- the whole search ---- */
+
+nn_status lines_remove(const uint8_t *dark, uint8_t *ink, int w, int h, lines_found *found) {
+    lines_found fd = {{0, 0}, {0, 0}, 0};
+    if (found) *found = fd;
+    if (w < LINES_MIN_SIDE || h < LINES_MIN_SIDE) return NN_OK;
+    int side = imax(w, h), fct = imax(1, (side + LOW_SIDE - 1) / LOW_SIDE);
+    int lw = (w + fct - 1) / fct, lh = (h + fct - 1) / fct;
+    double max_width = fmax(MAX_WIDTH, MAX_WIDTH_FRAC * side);
+    float *low = calloc((size_t)lw * lh, sizeof *low);
+    double *cand = malloc(MAX_CAND * sizeof *cand);
+    pline *ls[2] = {malloc(MAX_CAND * sizeof(pline)), malloc(MAX_CAND * sizeof(pline))};
+    int nl[2] = {0, 0}, per[2] = {0, 0};
+    uint8_t *trans = NULL;
+    follow_scratch sc[2];
+    memset(sc, 0, sizeof sc);
+    nn_status st = NN_ERR_NOMEM;
+    if (!low || !cand || !ls[0] || !ls[1]) goto done;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            low[(size_t)(y / fct) * lw + x / fct] += dark[(size_t)y * w + x];
+    for (int j = 0; j < lh; j++)
+        for (int i = 0; i < lw; i++) {
+            int bw = imin(fct, w - i * fct), bh = imin(fct, h - j * fct);
+            low[(size_t)j * lw + i] /= (float)(bw * bh);
+        }
+    for (int v = 0; v < 2; v++) {
+        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
+        family fam;
+        if ((st = coarse(low, lw, lh, v, fct, f.nc, side, &fam)) != NN_OK) goto done;
+        st = NN_ERR_NOMEM;
+        if (fam.peaks == 0) continue;
+        int nc = 0;
+        if (scratch_init(&sc[v], f.na) != NN_OK) goto done;
+        /* two rounds: the lines found in the first refine (A, B), which the coarse search only
+         * roughly knows, and the second finds those that the first projection smeared */
+        for (int round = 0; round < 2; round++) {
+            if (round == 1 && !refit(ls[v], nl[v], f.nc, side, &fam)) break;
+            if ((st = candidates(&f, &fam, v, cand, &nc)) != NN_OK) goto done;
+            st = NN_ERR_NOMEM;
+            for (int i = 0; i < nc; i++) {
+                pline L = {0};
+                L.c = cand[i], L.s = fam.A + fam.B * (cand[i] - f.nc / 2.0);
+                /* a candidate already on a line found (the same line seen twice) is skipped */
+                int dup = 0;
+                for (int k = 0; k < nl[v] && !dup; k++)
+                    dup = fabs(centre_at(&ls[v][k], f.na, f.na / 2.0) -
+                               centre_at(&L, f.na, f.na / 2.0)) < 2.0;
+                if (dup) continue;
+                int ok = follow(&f, &L, &sc[v], max_width);
+#ifdef LINES_DEBUG
+                if (!ok)
+                    fprintf(stderr, "    reject c %.1f why %d h %.1f w %.2f cover %.2f\n", cand[i],
+                            why, L.height, L.width, L.cover);
+#endif
+                if (ok < 0) goto done;
+                if (ok && nl[v] < MAX_CAND) ls[v][nl[v]++] = L;
+                else free(L.model);
+            }
+        }
+        if ((per[v] = mark_periodic(ls[v], &nl[v])) < 0) goto done;
+#ifdef LINES_DEBUG
+        fprintf(stderr, "family %d: A %.4f B %.2e peaks %d cand %d lines %d periodic %d\n", v,
+                fam.A, fam.B, fam.peaks, nc, nl[v], per[v]);
+        for (int i = 0; i < nl[v]; i++)
+            fprintf(stderr,
+                    "  c %7.2f s %.4f k %.2e [%d %d) h %.1f w %.2f reach %.2f cover %.2f %s\n",
+                    ls[v][i].c, ls[v][i].s, ls[v][i].k, ls[v][i].a0, ls[v][i].a1, ls[v][i].height,
+                    ls[v][i].width, ls[v][i].reach, ls[v][i].cover, ls[v][i].periodic ? "P" : "");
+        if (getenv("DBG_LINE") && atoi(getenv("DBG_LINE")) / 10000 == v) {
+            int want = atoi(getenv("DBG_LINE")) % 10000, blk = atoi(getenv("DBG_BLK"));
+            for (int i = 0; i < nl[v]; i++)
+                if (fabs(centre_at(&ls[v][i], f.na, blk * BLOCK + 8) - want) < 3) {
+                    fprintf(stderr, "line c %.2f at block %d centre %.2f:\n", ls[v][i].c, blk,
+                            centre_at(&ls[v][i], f.na, blk * BLOCK + 8));
+                    for (int b = 0; b < PB; b++)
+                        fprintf(stderr, " %.0f", ls[v][i].model[(size_t)blk * PB + b]);
+                    fprintf(stderr, "\n");
+                }
+        }
+#endif
+    }
+    st = NN_OK;
+    if (!per[0] && !per[1]) goto done;
+    if (!(trans = malloc((size_t)w * h))) {
+        st = NN_ERR_NOMEM;
+        goto done;
+    }
+    memset(trans, 255, (size_t)w * h);
+    for (int v = 0; v < 2; v++) {
+        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
+        for (int i = 0; i < nl[v]; i++) {
+            pline *L = &ls[v][i];
+            int extra = !L->periodic && L->cover >= EXTRA_COVER &&
+                        L->a1 - L->a0 >= EXTRA_EXTENT * f.na;
+            if (!L->periodic && !extra) continue;
+            L->periodic = L->periodic ? 1 : 2;
+            divide_out(&f, v, w, L, sc[v].nblk, trans);
+            if (L->periodic == 1) fd.periodic[v]++;
+            else fd.extra[v]++;
+        }
+    }
+#ifdef LINES_DEBUG
+    {
+        double s1[2] = {0}, s2[2] = {0};
+        long nn[2] = {0};
+        for (size_t i = 0; i < (size_t)w * h; i++) {
+            int on = trans[i] < 255;
+            double dv = on ? divided(dark[i], trans[i]) : dark[i];
+            if (dark[i] > 120) continue; /* ink */
+            s1[on] += dv, s2[on] += dv * dv, nn[on]++;
+        }
+        for (int k = 0; k < 2; k++)
+            if (nn[k])
+                fprintf(stderr, "%s: n %ld mean %.2f rms %.2f\n", k ? "on lines" : "paper", nn[k],
+                        s1[k] / nn[k], sqrt(s2[k] / nn[k]));
+    }
+#endif
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        if (trans[i] < 255) {
+            unsigned q = ((unsigned)ink[i] * 255u + trans[i] / 2) / trans[i];
+            ink[i] = (uint8_t)(q > 255 ? 255 : q);
+        }
+    for (int v = 0; v < 2; v++) {
+        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
+        for (int i = 0; i < nl[v]; i++)
+            if (ls[v][i].periodic) fd.bridged += bridge(&f, v, w, &ls[v][i], trans, ink);
+    }
+    if (found) *found = fd;
+done:
+    for (int v = 0; v < 2; v++) {
+        for (int i = 0; ls[v] && i < nl[v]; i++) free(ls[v][i].model);
+        free(ls[v]);
+        scratch_free(&sc[v]);
+    }
+    free(low), free(cand), free(trans);
+    return st;
+}
