@@ -29,6 +29,7 @@ enum {
     MEDIAN_BLOCKS = 4, /* a block's model: the median of its 2 x 4 + 1 nearest inlier blocks */
     MAX_CAND = 300,    /* candidates followed per family */
     MAX_MISS = 2,      /* lines an even spacing may skip between two found ones */
+    DOT_RING = 4,      /* px: the ring around a dot that must be paper */
 };
 #define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
 #define MAX_CONVERGE 0.2 /* a family's slopes differ by at most this across the picture */
@@ -36,22 +37,36 @@ enum {
 #define FINE_MIN 2.0     /* ... of the full projection */
 #define HP_RADIUS 8      /* px: the local mean that the projections' peaks stand above */
 #define PEAK_HALF 2.5    /* px: a line's centre is looked for within this of where it was */
+#define NOISE_SIGMAS 4.0 /* ... and at least 4 sigmas of its blocks' noise */
 #define LINE_MIN 4.0     /* levels: the median height of a line's profile */
 #define BLOCK_LO 0.4     /* a block sees the line when its peak is 0.4 to 2.2 times the line's */
 #define BLOCK_HI 2.2     /*   median peak ... */
 #define BLOCK_DEV 0.6    /* ... and its profile stays within 0.6 x that (or DEV_MIN) of the */
 #define DEV_MIN 10.0     /*   line's median profile */
-#define MIN_COVER 0.5    /* a line is seen in at least half of the blocks where it is inside */
+#define MIN_COVER 0.35   /* a line is seen in at least half of the blocks where it is inside */
 #define EXTRA_COVER 0.7  /* ... a single line (a margin), in 70%, over 80% of the picture */
 #define EXTRA_EXTENT 0.8
+#define EXTRA_HEIGHT \
+    0.3 /* ... at least 0.3 times as dark as the family's lines (a red margin is light) */
+#define SETTLE_RANGE 0.035   /* a candidate's slope is searched this far from its family's */
 #define MAX_SIGMA 0.7        /* px: block centres about the fitted line (a pen stroke wanders) */
 #define MAX_WIDTH 3.5        /* px: the widest line (half-height width) in a small picture, */
 #define MAX_WIDTH_FRAC 0.006 /* or this share of the longer side in a large one */
 #define SPACING_TOL 0.25     /* the next line of a family is within 25% of the spacing */
-#define MODEL_MIN 3.0 /* levels: a line's model below this (or 10% of its peak) is noise */
+#define MODEL_MIN 3.0        /* levels: a line's model below this (or 10% of its peak) is noise */
 #define MODEL_FRAC 0.1
-#define MIN_TRANS 16         /* the darkest line divided out: 94% dark */
-#define BRIDGE_MIN 64        /* levels: both sides of a line this dark make a stroke crossing it */
+#define DOT_MIN 16.0       /* levels: a dot of a dotted grid is at least this dark at its centre, */
+#define DOT_SIGMAS 5.0     /*   and 5 sigmas of the noise; */
+#define DOT_RING_MEAN 0.25 /*   its ring (DOT_RING px out) is a quarter as dark on average, */
+#define DOT_RING_MAX 0.6   /*   nowhere more than 0.6 as dark, */
+#define DOT_MAX_AREA 20    /*   and at most 20 pixels are half as dark as its centre */
+#define DOT_MIN_COUNT 30   /* a grid has at least 30 dots, */
+#define DOT_SPREAD 0.25    /*   whose nearest-neighbour distances agree within 25% (quartiles), */
+#define DOT_FILL 0.25      /*   a quarter at least of the grid points the picture holds */
+#define DOT_NEAR_LO 0.7    /* a dot is erased when its nearest neighbour is 0.7 to 1.4 spacings */
+#define DOT_NEAR_HI 1.4    /*   away */
+#define MIN_TRANS 16       /* the darkest line divided out: 94% dark */
+#define BRIDGE_MIN 64      /* levels: both sides of a line this dark make a stroke crossing it */
 
 typedef struct frame {
     const uint8_t *d;
@@ -80,6 +95,11 @@ static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
 /* ---- small statistics ---- */
+
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
 
 static int cmp_float(const void *a, const void *b) {
     float x = *(const float *)a, y = *(const float *)b;
@@ -146,9 +166,10 @@ static nn_status coarse(const float *low, int lw, int lh, int vertical, double f
             m[b] = ok ? (float)(acc[b] / cnt[b]) : 0;
             pre[b + 1] = pre[b] + (ok ? m[b] : 0), npre[b + 1] = npre[b] + ok;
         }
-        for (int b = 0; b < nb; b++) {
-            if (cnt[b] < need) continue;
-            int lo = imax(b - K, 0), hi = imin(b + K + 1, nb);
+        for (int b = K; b + K < nb; b++) {
+            /* only where the whole window is in the picture: its edge is no line */
+            int lo = b - K, hi = b + K + 1;
+            if (cnt[b] < need || npre[hi] - npre[lo] < hi - lo) continue;
             float hp = m[b] - (float)((pre[hi] - pre[lo]) / (npre[hi] - npre[lo]));
             if (hp > best[b]) best[b] = hp, kbest[b] = k;
         }
@@ -162,6 +183,10 @@ static nn_status coarse(const float *low, int lw, int lh, int vertical, double f
             np++;
         }
     st = NN_OK;
+#ifdef LINES_DEBUG
+    for (int i = 0; i < np; i++)
+        fprintf(stderr, "  coarse %d: c %.1f s %.4f e %.1f\n", vertical, pc[i], pk[i].v, pk[i].w);
+#endif
     if (np == 0) goto done;
     /* A: the weighted median slope; then (A, B) by trimmed weighted least squares */
     wpair *sorted = (wpair *)acc; /* nb doubles hold np pairs: np <= nb / 2 */
@@ -287,7 +312,7 @@ typedef struct follow_scratch {
     double *acc;            /* nblk x PB */
     int *cnt;               /* nblk x PB */
     float *prof;            /* nblk x PB: excess darkness over the block's baseline */
-    float *hgt, *off, *tmp; /* nblk; tmp: max(nblk, PB) x (2 MEDIAN_BLOCKS + 1) */
+    float *hgt, *off, *tmp; /* nblk; tmp: (nblk + 2) x PB */
     uint8_t *in, *inl;      /* nblk: the line's band fully inside; the block sees the line */
 } follow_scratch;
 
@@ -299,7 +324,7 @@ static void scratch_free(follow_scratch *s) {
 static nn_status scratch_init(follow_scratch *s, int na) {
     memset(s, 0, sizeof *s);
     s->nblk = (na + BLOCK - 1) / BLOCK;
-    size_t nb = (size_t)s->nblk, t = (nb > PB ? nb : PB) * (2 * MEDIAN_BLOCKS + 1) + nb;
+    size_t nb = (size_t)s->nblk, t = (nb + 2) * PB; /* G, then any per-block, per-bin list */
     s->acc = malloc(nb * PB * sizeof *s->acc), s->cnt = malloc(nb * PB * sizeof *s->cnt);
     s->prof = malloc(nb * PB * sizeof *s->prof), s->hgt = malloc(nb * sizeof *s->hgt);
     s->off = malloc(nb * sizeof *s->off), s->tmp = malloc(t * sizeof *s->tmp);
@@ -326,10 +351,23 @@ static void block_profiles(const frame *f, const pline *L, follow_scratch *s) {
         double yc = centre_at(L, na, a);
         int j = a / BLOCK, c0 = imax((int)floor(yc - BAND), 0),
             c1 = imin((int)ceil(yc + BAND), nc - 1);
+        /* each pixel relative to the outer pixels of its own row across the band, on the lighter
+         * side: a line of the other family or a stroke crossing this one darkens the whole row,
+         * the table beside the page or a stroke along the line only one side */
+        double side[2] = {0, 0};
+        int nside[2] = {0, 0};
+        for (int c = c0; c <= c1; c++) {
+            double o = c + 0.5 - yc;
+            if (fabs(o) >= BAND - 1.5 && fabs(o) <= BAND)
+                side[o > 0] += PX(f, a, c), nside[o > 0]++;
+        }
+        for (int k = 0; k < 2; k++) side[k] = nside[k] ? side[k] / nside[k] : 1e9;
+        double base = fmin(side[0], side[1]);
+        if (base > 255) base = 0;
         for (int c = c0; c <= c1; c++) {
             int sb = (int)floor((c + 0.5 - yc + BAND) * SUB + 0.5);
             if (sb < 0 || sb >= PB) continue;
-            s->acc[(size_t)j * PB + sb] += PX(f, a, c), s->cnt[(size_t)j * PB + sb]++;
+            s->acc[(size_t)j * PB + sb] += PX(f, a, c) - base, s->cnt[(size_t)j * PB + sb]++;
         }
     }
     const int lo = (int)((BAND - PEAK_HALF) * SUB), hi = (int)((BAND + PEAK_HALF) * SUB);
@@ -385,8 +423,38 @@ static int why;
 #else
 #define REJECT(r) return 0
 #endif
+/* The slope (within SETTLE_RANGE of L's) and intercept along which the band's pixels, projected
+ * in half-pixel bins, show the sharpest peak: for a candidate whose family slope was too rough
+ * for its first blocks to find it. */
+static void settle(const frame *f, pline *L) {
+    enum { HB = 13 }; /* half-pixel bins over +-3 px */
+    int na = f->na, nc = f->nc, K = (int)ceil(SETTLE_RANGE * na / 2);
+    double ds = 1.0 / (na / 2.0), best = -1, bs = L->s, bc = L->c;
+    for (int k = -K; k <= K; k++) {
+        double sl = L->s + k * ds, acc[HB] = {0};
+        int cnt[HB] = {0};
+        for (int a = 0; a < na; a += 2) {
+            double yc = L->c + sl * (a + 0.5 - na / 2.0);
+            for (int c = imax((int)floor(yc - 3), 0); c <= imin((int)ceil(yc + 3), nc - 1); c++) {
+                int b = (int)floor((c + 0.5 - yc + 3.25) * 2);
+                if (b >= 0 && b < HB) acc[b] += PX(f, a, c), cnt[b]++;
+            }
+        }
+        double hi = -1, lo = 1e9;
+        int hb = 0;
+        for (int b = 0; b < HB; b++) {
+            if (!cnt[b]) continue;
+            double m = acc[b] / cnt[b];
+            if (m > hi) hi = m, hb = b;
+            lo = fmin(lo, m);
+        }
+        if (hi - lo > best) best = hi - lo, bs = sl, bc = L->c + (hb / 2.0 - 3.0);
+    }
+    L->s = bs, L->c = bc;
+}
+
 static int follow(const frame *f, pline *L, follow_scratch *s, double max_width) {
-    int na = f->na, nb = s->nblk, nin = 0, ninl = 0;
+    int na = f->na, nb = s->nblk, nin = 0, ninl = 0, settled = 0;
     float H = 0, *G = s->tmp; /* the median profile, then scratch */
     for (int pass = 0; pass < 3; pass++) {
         block_profiles(f, L, s);
@@ -396,12 +464,27 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
             if (s->in[j] && s->hgt[j] > 0) v[nin++] = s->hgt[j];
         if (nin < 2) REJECT(1);
         H = median(v, nin);
+        if (H < LINE_MIN && pass == 0 && !settled) {
+            settle(f, L), settled = 1, pass = -1;
+            continue;
+        }
         if (H < LINE_MIN) REJECT(2);
         for (int b = 0; b < PB; b++) {
             int n = 0;
             for (int j = 0; j < nb; j++)
                 if (s->in[j] && s->hgt[j] > 0) v[n++] = s->prof[(size_t)j * PB + b];
             G[b] = median(v, n);
+        }
+        /* the blocks' noise, from the outer bins (paper): a block's peak is the largest of
+         * several noisy bins, so a line stands well above it */
+        if (pass == 0) {
+            int n = 0, edge = (int)(1.5 * SUB);
+            for (int j = 0; j < nb; j++)
+                if (s->in[j] && s->hgt[j] > 0)
+                    for (int b = 0; b < PB; b++)
+                        if (b <= edge || b >= PB - 1 - edge)
+                            v[n++] = fabsf(s->prof[(size_t)j * PB + b] - G[b]);
+            if (H < NOISE_SIGMAS * 1.4826f * median(v, n)) REJECT(8);
         }
         float dev = fmaxf((float)DEV_MIN, (float)BLOCK_DEV * H);
         ninl = 0;
@@ -472,10 +555,14 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
         L->c = fit.c, L->s = fit.s, L->k = fit.k;
 #ifdef LINES_DEBUG
         if (getenv("DBG_FIT") && fabs(L->c - atof(getenv("DBG_FIT"))) < 3) {
-            fprintf(stderr, "fit pass %d c %.3f s %.5f k %.3g sigma %.3f quad %d\n", pass, L->c, L->s, L->k, sigma, quad);
+            fprintf(stderr, "fit pass %d c %.3f s %.5f k %.3g sigma %.3f quad %d\n", pass, L->c,
+                    L->s, L->k, sigma, quad);
             for (int j = 30; j < 35; j++) {
-                fprintf(stderr, "  blk %d inl %d h %.1f off %.3f res %.3f:", j, s->inl[j], s->hgt[j], s->off[j], res[j]);
-                for (int b = 14; b < 35; b++) fprintf(stderr, " %.0f/%d", s->prof[(size_t)j * PB + b], s->cnt[(size_t)j * PB + b]);
+                fprintf(stderr, "  blk %d inl %d h %.1f off %.3f res %.3f:", j, s->inl[j],
+                        s->hgt[j], s->off[j], res[j]);
+                for (int b = 14; b < 35; b++)
+                    fprintf(stderr, " %.0f/%d", s->prof[(size_t)j * PB + b],
+                            s->cnt[(size_t)j * PB + b]);
                 fprintf(stderr, "\n");
             }
         }
@@ -502,7 +589,7 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
     }
     L->height = H, L->width = (float)wide / SUB, L->reach = (float)reach / SUB;
     L->cover = (float)ninl / (float)nin;
-    if (L->width > max_width) REJECT(7);
+    if (L->width > max_width || L->reach > BAND - 0.25) REJECT(7);
     /* the extent: from the first to the last block that sees it, to the picture's ends when
      * those blocks are near them */
     int first = -1, last = -1, fin = -1, lin = -1;
@@ -696,24 +783,223 @@ static int bridge(const frame *f, int vertical, int w, const pline *L, const uin
     return changed;
 }
 
+/* ---- the dots of a dotted grid: many small isolated blobs, at one spacing ---- */
+
+typedef struct dot {
+    int x, y;
+    float nn; /* distance to the nearest other dot */
+} dot;
+
+/* The noise of the darkness: paper is 0 plus noise clamped at 0, whose 75th percentile is 0.674
+ * sigmas. */
+static double dark_sigma(const uint8_t *dark, size_t n) {
+    uint64_t hist[256] = {0}, cum = 0;
+    for (size_t i = 0; i < n; i++) hist[dark[i]]++;
+    int k = 0;
+    while (k < 255 && (cum += hist[k]) < (uint64_t)(0.75 * (double)n)) k++;
+    return fmax(k / 0.674, 1.0);
+}
+
+/* Finds the dots of a dotted grid in dark and erases them from ink (to the paper around each)
+ * and from dark, marking their pixels in *trans (allocated, all 255, when NULL). A dot is a local
+ * maximum whose ring at DOT_RING pixels is light and whose blob is small; they are a grid when
+ * there are many, their nearest-neighbour distances agree, and they fill the picture at that
+ * spacing. Only dots with a neighbour at about the spacing go. Returns the dots erased or -1. */
+static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **trans) {
+    const int R = DOT_RING, G = 32; /* the ring's radius; cells of the neighbour search */
+    double sigma = dark_sigma(dark, (size_t)w * h), lo = fmax(DOT_MIN, DOT_SIGMAS * sigma);
+    size_t cap = 1024, n = 0;
+    dot *ds = malloc(cap * sizeof *ds);
+    int gw = (w + G - 1) / G, gh = (h + G - 1) / G, found = -1;
+    int *start = NULL, *order = NULL;
+    float *nn = NULL;
+    if (!ds) return -1;
+    for (int y = 1; y < h - 1; y++) {
+        const uint8_t *row = dark + (size_t)y * w;
+        for (int x = 1; x < w - 1; x++) {
+            int v = row[x];
+            if (v < lo) continue;
+            /* a strict maximum over the pixels before it, at least as dark as those after */
+            if (row[x - 1] >= v || row[x + 1] > v || row[x - w - 1] >= v || row[x - w] >= v ||
+                row[x - w + 1] >= v || row[x + w - 1] > v || row[x + w] > v || row[x + w + 1] > v)
+                continue;
+            /* the ring, clipped to the picture (a dot at its edge has half a ring) */
+            double ring = 0;
+            int rmax = 0, big = 0, nring = 0;
+            for (int dy = -R; dy <= R; dy++)
+                for (int dx = -R; dx <= R; dx++) {
+                    int X = x + dx, Y = y + dy;
+                    if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
+                    int q = dark[(size_t)Y * w + X];
+                    if (abs(dx) == R || abs(dy) == R) ring += q, rmax = imax(rmax, q), nring++;
+                    else big += 2 * q >= v;
+                }
+            if (2 * nring < 8 * R) continue;
+            ring /= nring;
+            if (ring > fmax(DOT_RING_MEAN * v, 2 * sigma) ||
+                rmax > fmax(DOT_RING_MAX * v, 4 * sigma))
+                continue;
+            if (big > DOT_MAX_AREA) continue;
+            if (n == cap) {
+                dot *t = realloc(ds, 2 * cap * sizeof *ds);
+                if (!t) goto done;
+                ds = t, cap *= 2;
+            }
+            ds[n++] = (dot){x, y, 0};
+        }
+    }
+    found = 0;
+    if (n < DOT_MIN_COUNT) goto done;
+    /* nearest neighbours through a grid of cells (a counting sort of the dots by cell) */
+    found = -1;
+    start = calloc((size_t)gw * gh + 1, sizeof *start), order = malloc(n * sizeof *order);
+    nn = malloc(n * sizeof *nn);
+    if (!start || !order || !nn) goto done;
+    for (size_t i = 0; i < n; i++) start[(ds[i].y / G) * gw + ds[i].x / G + 1]++;
+    for (int c = 0; c < gw * gh; c++) start[c + 1] += start[c];
+    for (size_t i = 0; i < n; i++) {
+        int c = (ds[i].y / G) * gw + ds[i].x / G;
+        order[start[c]++] = (int)i;
+    }
+    for (int c = gw * gh; c > 0; c--) start[c] = start[c - 1];
+    start[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int cx = ds[i].x / G, cy = ds[i].y / G;
+        double best = 1e9;
+        for (int yy = imax(cy - 3, 0); yy <= imin(cy + 3, gh - 1); yy++)
+            for (int xx = imax(cx - 3, 0); xx <= imin(cx + 3, gw - 1); xx++)
+                for (int k = start[yy * gw + xx]; k < start[yy * gw + xx + 1]; k++) {
+                    const dot *o = ds + order[k];
+                    if (o == ds + i) continue;
+                    double dx = o->x - ds[i].x, dy = o->y - ds[i].y;
+                    best = fmin(best, dx * dx + dy * dy);
+                }
+        ds[i].nn = nn[i] = (float)sqrt(best);
+    }
+    qsort(nn, n, sizeof *nn, cmp_float);
+    double S = nn[n / 2], q25 = nn[n / 4], q75 = nn[3 * n / 4];
+    found = 0;
+    if (S > 3 * G || q75 - q25 > DOT_SPREAD * S || (double)n < DOT_FILL * w * h / (S * S))
+        goto done;
+    found = -1;
+    if (!*trans) {
+        if (!(*trans = malloc((size_t)w * h))) goto done;
+        memset(*trans, 255, (size_t)w * h);
+    }
+    found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ds[i].nn < DOT_NEAR_LO * S || ds[i].nn > DOT_NEAR_HI * S) continue;
+        int x = ds[i].x, y = ds[i].y, ring[8 * DOT_RING], dring[8 * DOT_RING], m = 0;
+        for (int dy = -R; dy <= R; dy++)
+            for (int dx = -R; dx <= R; dx++) {
+                int X = x + dx, Y = y + dy;
+                if ((abs(dx) == R || abs(dy) == R) && X >= 0 && Y >= 0 && X < w && Y < h)
+                    dring[m] = dark[(size_t)Y * w + X], ring[m++] = ink[(size_t)Y * w + X];
+            }
+        qsort(ring, (size_t)m, sizeof *ring, cmp_int);
+        qsort(dring, (size_t)m, sizeof *dring, cmp_int);
+        /* the paper around it, in both pictures (the darkness keeps its level, so the dots'
+         * rows do not turn into the dips of a grid) */
+        uint8_t paper = (uint8_t)ring[m / 2], dpaper = (uint8_t)dring[m / 2];
+        for (int dy = 1 - R; dy < R; dy++)
+            for (int dx = 1 - R; dx < R; dx++) {
+                int X = x + dx, Y = y + dy;
+                if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
+                size_t p = (size_t)Y * w + X;
+                if (ink[p] < paper) ink[p] = paper;
+                dark[p] = dpaper, (*trans)[p] = (uint8_t)imin((*trans)[p], 254);
+            }
+        found++;
+    }
+done:
+    free(ds), free(start), free(order), free(nn);
+    return found;
+}
+
 /* ---- the whole search ---- */
 
-nn_status lines_remove(const uint8_t *dark, uint8_t *ink, int w, int h, lines_found *found) {
-    lines_found fd = {{0, 0}, {0, 0}, 0};
-    if (found) *found = fd;
-    if (w < LINES_MIN_SIDE || h < LINES_MIN_SIDE) return NN_OK;
-    int side = imax(w, h), fct = imax(1, (side + LOW_SIDE - 1) / LOW_SIDE);
-    int lw = (w + fct - 1) / fct, lh = (h + fct - 1) / fct;
-    double max_width = fmax(MAX_WIDTH, MAX_WIDTH_FRAC * side);
-    float *low = calloc((size_t)lw * lh, sizeof *low);
-    double *cand = malloc(MAX_CAND * sizeof *cand);
-    pline *ls[2] = {malloc(MAX_CAND * sizeof(pline)), malloc(MAX_CAND * sizeof(pline))};
-    int nl[2] = {0, 0}, per[2] = {0, 0};
-    uint8_t *trans = NULL;
+typedef struct search {
+    const uint8_t *dark;
+    int w, h, side;
+    double max_width;
+    double *cand;      /* MAX_CAND */
+    pline *ls[2];      /* MAX_CAND lines per family */
+    int nl[2], per[2]; /* lines found, and how many are evenly spaced */
     follow_scratch sc[2];
-    memset(sc, 0, sizeof sc);
+} search;
+
+static frame family_frame(const search *S, int v) {
+    return (frame){S->dark, v ? S->h : S->w, v ? S->w : S->h, v ? (size_t)S->w : 1,
+                   v ? 1 : (size_t)S->w};
+}
+
+/* Follows the candidates of family v along (A, B) in two rounds (the lines found in the first
+ * refine (A, B), which the coarse search only roughly knows, and the second finds those that the
+ * first projection smeared), adds the lines found to S->ls[v] and marks the evenly spaced ones. */
+static nn_status search_family(search *S, int v, family fam) {
+    frame f = family_frame(S, v);
+    int nc = 0;
+    if (!S->sc[v].acc && scratch_init(&S->sc[v], f.na) != NN_OK) return NN_ERR_NOMEM;
+    for (int round = 0; round < 2; round++) {
+        if (round == 1 && !refit(S->ls[v], S->nl[v], f.nc, S->side, &fam)) break;
+        nn_status st = candidates(&f, &fam, v, S->cand, &nc);
+        if (st != NN_OK) return st;
+        for (int i = 0; i < nc; i++) {
+            pline L = {0};
+            L.c = S->cand[i], L.s = fam.A + fam.B * (S->cand[i] - f.nc / 2.0);
+            /* a candidate already on a line found (the same line seen twice) is skipped */
+            int dup = 0;
+            for (int k = 0; k < S->nl[v] && !dup; k++)
+                dup = fabs(centre_at(&S->ls[v][k], f.na, f.na / 2.0) -
+                           centre_at(&L, f.na, f.na / 2.0)) < 2.0;
+            if (dup) continue;
+            int ok = follow(&f, &L, &S->sc[v], S->max_width);
+#ifdef LINES_DEBUG
+            if (!ok)
+                fprintf(stderr, "    reject c %.1f why %d h %.1f w %.2f cover %.2f\n", S->cand[i],
+                        why, L.height, L.width, L.cover);
+#endif
+            if (ok < 0) return NN_ERR_NOMEM;
+            if (ok && S->nl[v] < MAX_CAND) S->ls[v][S->nl[v]++] = L;
+            else free(L.model);
+        }
+    }
+    if ((S->per[v] = mark_periodic(S->ls[v], &S->nl[v])) < 0) return NN_ERR_NOMEM;
+#ifdef LINES_DEBUG
+    fprintf(stderr, "family %d: A %.4f B %.2e peaks %d cand %d lines %d periodic %d\n", v, fam.A,
+            fam.B, fam.peaks, nc, S->nl[v], S->per[v]);
+    for (int i = 0; i < S->nl[v]; i++) {
+        const pline *L = &S->ls[v][i];
+        fprintf(stderr, "  c %7.2f s %.4f k %.2e [%d %d) h %.1f w %.2f reach %.2f cover %.2f %s\n",
+                L->c, L->s, L->k, L->a0, L->a1, L->height, L->width, L->reach, L->cover,
+                L->periodic ? "P" : "");
+    }
+#endif
+    return NN_OK;
+}
+
+nn_status lines_remove(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **lined,
+                       lines_found *found) {
+    lines_found fd = {{0, 0}, {0, 0}, 0, 0};
+    if (found) *found = fd;
+    if (lined) *lined = NULL;
+    if (w < LINES_MIN_SIDE || h < LINES_MIN_SIDE) return NN_OK;
+    search S;
+    memset(&S, 0, sizeof S);
+    S.dark = dark, S.w = w, S.h = h, S.side = imax(w, h);
+    S.max_width = fmax(MAX_WIDTH, MAX_WIDTH_FRAC * S.side);
+    int fct = imax(1, (S.side + LOW_SIDE - 1) / LOW_SIDE);
+    int lw = (w + fct - 1) / fct, lh = (h + fct - 1) / fct;
+    float *low = calloc((size_t)lw * lh, sizeof *low);
+    S.cand = malloc(MAX_CAND * sizeof *S.cand);
+    S.ls[0] = malloc(MAX_CAND * sizeof(pline)), S.ls[1] = malloc(MAX_CAND * sizeof(pline));
+    pline **ls = S.ls;
+    int *nl = S.nl, *per = S.per;
+    uint8_t *trans = NULL;
+    family fam[2];
     nn_status st = NN_ERR_NOMEM;
-    if (!low || !cand || !ls[0] || !ls[1]) goto done;
+    if (!low || !S.cand || !ls[0] || !ls[1]) goto done;
+    if ((fd.dots = remove_dots(dark, ink, w, h, &trans)) < 0) goto done;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             low[(size_t)(y / fct) * lw + x / fct] += dark[(size_t)y * w + x];
@@ -723,77 +1009,56 @@ nn_status lines_remove(const uint8_t *dark, uint8_t *ink, int w, int h, lines_fo
             low[(size_t)j * lw + i] /= (float)(bw * bh);
         }
     for (int v = 0; v < 2; v++) {
-        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
-        family fam;
-        if ((st = coarse(low, lw, lh, v, fct, f.nc, side, &fam)) != NN_OK) goto done;
-        st = NN_ERR_NOMEM;
-        if (fam.peaks == 0) continue;
-        int nc = 0;
-        if (scratch_init(&sc[v], f.na) != NN_OK) goto done;
-        /* two rounds: the lines found in the first refine (A, B), which the coarse search only
-         * roughly knows, and the second finds those that the first projection smeared */
-        for (int round = 0; round < 2; round++) {
-            if (round == 1 && !refit(ls[v], nl[v], f.nc, side, &fam)) break;
-            if ((st = candidates(&f, &fam, v, cand, &nc)) != NN_OK) goto done;
-            st = NN_ERR_NOMEM;
-            for (int i = 0; i < nc; i++) {
-                pline L = {0};
-                L.c = cand[i], L.s = fam.A + fam.B * (cand[i] - f.nc / 2.0);
-                /* a candidate already on a line found (the same line seen twice) is skipped */
-                int dup = 0;
-                for (int k = 0; k < nl[v] && !dup; k++)
-                    dup = fabs(centre_at(&ls[v][k], f.na, f.na / 2.0) -
-                               centre_at(&L, f.na, f.na / 2.0)) < 2.0;
-                if (dup) continue;
-                int ok = follow(&f, &L, &sc[v], max_width);
-#ifdef LINES_DEBUG
-                if (!ok)
-                    fprintf(stderr, "    reject c %.1f why %d h %.1f w %.2f cover %.2f\n", cand[i],
-                            why, L.height, L.width, L.cover);
-#endif
-                if (ok < 0) goto done;
-                if (ok && nl[v] < MAX_CAND) ls[v][nl[v]++] = L;
-                else free(L.model);
-            }
-        }
-        if ((per[v] = mark_periodic(ls[v], &nl[v])) < 0) goto done;
-#ifdef LINES_DEBUG
-        fprintf(stderr, "family %d: A %.4f B %.2e peaks %d cand %d lines %d periodic %d\n", v,
-                fam.A, fam.B, fam.peaks, nc, nl[v], per[v]);
-        for (int i = 0; i < nl[v]; i++)
-            fprintf(stderr,
-                    "  c %7.2f s %.4f k %.2e [%d %d) h %.1f w %.2f reach %.2f cover %.2f %s\n",
-                    ls[v][i].c, ls[v][i].s, ls[v][i].k, ls[v][i].a0, ls[v][i].a1, ls[v][i].height,
-                    ls[v][i].width, ls[v][i].reach, ls[v][i].cover, ls[v][i].periodic ? "P" : "");
-        if (getenv("DBG_LINE") && atoi(getenv("DBG_LINE")) / 10000 == v) {
-            int want = atoi(getenv("DBG_LINE")) % 10000, blk = atoi(getenv("DBG_BLK"));
-            for (int i = 0; i < nl[v]; i++)
-                if (fabs(centre_at(&ls[v][i], f.na, blk * BLOCK + 8) - want) < 3) {
-                    fprintf(stderr, "line c %.2f at block %d centre %.2f:\n", ls[v][i].c, blk,
-                            centre_at(&ls[v][i], f.na, blk * BLOCK + 8));
-                    for (int b = 0; b < PB; b++)
-                        fprintf(stderr, " %.0f", ls[v][i].model[(size_t)blk * PB + b]);
-                    fprintf(stderr, "\n");
-                }
-        }
-#endif
+        frame f = family_frame(&S, v);
+        if ((st = coarse(low, lw, lh, v, fct, f.nc, S.side, &fam[v])) != NN_OK) goto done;
+        if (fam[v].peaks > 0 && (st = search_family(&S, v, fam[v])) != NN_OK) goto done;
     }
+    /* a family that the coarse search missed (faint lines, or a margin outweighed by strokes)
+     * is looked for square to the other: turned by the same angle, its slope in its own frame is
+     * the opposite of the other's */
+    for (int v = 0; v < 2; v++)
+        if (!per[v] && per[1 - v]) {
+            const pline *o = ls[1 - v];
+            float *sl = (float *)S.cand; /* MAX_CAND doubles: room for the slopes */
+            int n = 0;
+            for (int i = 0; i < nl[1 - v]; i++)
+                if (o[i].periodic) sl[n++] = (float)o[i].s;
+            family alt = {-median(sl, n), 0, 0};
+            if (fabs(alt.A - fam[v].A) > 0.5 * SETTLE_RANGE &&
+                (st = search_family(&S, v, alt)) != NN_OK)
+                goto done;
+        }
     st = NN_OK;
-    if (!per[0] && !per[1]) goto done;
-    if (!(trans = malloc((size_t)w * h))) {
-        st = NN_ERR_NOMEM;
+    if (!per[0] && !per[1]) {
+        if (fd.dots) goto finish;
         goto done;
     }
-    memset(trans, 255, (size_t)w * h);
+    if (!trans) {
+        if (!(trans = malloc((size_t)w * h))) {
+            st = NN_ERR_NOMEM;
+            goto done;
+        }
+        memset(trans, 255, (size_t)w * h);
+    }
+    /* the median height of the evenly spaced lines */
+    float *hs = (float *)S.cand, hper; /* MAX_CAND doubles: room for the heights */
+    int nh = 0;
+    for (int v = 0; v < 2; v++)
+        for (int i = 0; i < nl[v] && nh < MAX_CAND; i++)
+            if (ls[v][i].periodic) hs[nh++] = ls[v][i].height;
+    hper = median(hs, nh);
     for (int v = 0; v < 2; v++) {
-        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
+        frame f = family_frame(&S, v);
         for (int i = 0; i < nl[v]; i++) {
             pline *L = &ls[v][i];
+            /* a single line beside a family: seen along most of the picture, about as dark as
+             * the family's lines or darker, and thin (its profile ends well inside its band) */
             int extra = !L->periodic && L->cover >= EXTRA_COVER &&
-                        L->a1 - L->a0 >= EXTRA_EXTENT * f.na;
+                        L->a1 - L->a0 >= EXTRA_EXTENT * f.na && L->height >= EXTRA_HEIGHT * hper &&
+                        L->reach <= BAND - 0.25;
             if (!L->periodic && !extra) continue;
             L->periodic = L->periodic ? 1 : 2;
-            divide_out(&f, v, w, L, sc[v].nblk, trans);
+            divide_out(&f, v, w, L, S.sc[v].nblk, trans);
             if (L->periodic == 1) fd.periodic[v]++;
             else fd.extra[v]++;
         }
@@ -820,17 +1085,19 @@ nn_status lines_remove(const uint8_t *dark, uint8_t *ink, int w, int h, lines_fo
             ink[i] = (uint8_t)(q > 255 ? 255 : q);
         }
     for (int v = 0; v < 2; v++) {
-        frame f = {dark, v ? h : w, v ? w : h, v ? (size_t)w : 1, v ? 1 : (size_t)w};
+        frame f = family_frame(&S, v);
         for (int i = 0; i < nl[v]; i++)
             if (ls[v][i].periodic) fd.bridged += bridge(&f, v, w, &ls[v][i], trans, ink);
     }
+finish:
     if (found) *found = fd;
+    if (lined) *lined = trans, trans = NULL;
 done:
     for (int v = 0; v < 2; v++) {
         for (int i = 0; ls[v] && i < nl[v]; i++) free(ls[v][i].model);
         free(ls[v]);
-        scratch_free(&sc[v]);
+        scratch_free(&S.sc[v]);
     }
-    free(low), free(cand), free(trans);
+    free(low), free(S.cand), free(trans);
     return st;
 }

@@ -276,6 +276,7 @@ typedef struct field {
     float *bgrow;              /* w: the background along the current row */
     int *xi, *yi;              /* w; h */
     uint8_t *step;             /* gx x gy: 1 near a step */
+    const uint8_t *lined;      /* w x h: below 255 under a printed line (NULL: no lines) */
     uint8_t *closed;           /* w x h closing of the (inverted) image; NULL without steps */
 } field;
 
@@ -414,9 +415,13 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     if (!hd || !he) goto done;
     /* paper and noise: every other row and column of large images is plenty */
     int step = (size_t)f->w * f->h > 262144 ? 2 : 1;
+    /* pixels under a printed line that was divided out are left out: what remains of a line
+     * there is neither paper nor ink */
     for (int y = 0; y < f->h; y += step) {
         dark_row(f, y, 0, f->w, d, e);
-        for (int x = 0; x < f->w; x += step) hd[dbin(d[x])]++, he[ebin(e[x])]++;
+        const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
+        for (int x = 0; x < f->w; x += step)
+            if (!ln || ln[x] == 255) hd[dbin(d[x])]++, he[ebin(e[x])]++;
     }
     /* the paper's D: the median and MAD of the pixels that may be paper, so that a digit
      * covering more than half of the image still leaves the paper level where it is */
@@ -434,8 +439,9 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     uint64_t nc = 0, cum = 0;
     for (int y = 0; y < f->h; y++) {
         dark_row(f, y, 0, f->w, d, e);
+        const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         for (int x = 0; x < f->w; x++)
-            if (d[x] > gate && e[x] >= gate_e) hd[dbin(d[x])]++, nc++;
+            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] == 255)) hd[dbin(d[x])]++, nc++;
     }
     if (nc == 0) goto done;
     uint64_t need = (uint64_t)ceil(INK_QUANTILE * (double)nc);
@@ -569,6 +575,9 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
         for (int32_t c = 1; c <= nc; c++)
             if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
     if (!main) return 0;
+#ifdef LINES_DEBUG
+    fprintf(stderr, "select: %d comps, main %d mass %.1f box %d %d %d %d\n", (int)nc, (int)main, cs[main].mass, cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1);
+#endif
     int inner = !cs[main].border;
     int64_t *col = calloc((size_t)w + 1, sizeof *col), *row = calloc((size_t)h, sizeof *row),
             total = 0;
@@ -738,7 +747,8 @@ static nn_status place(float *roi, int rw, int rh, float *out784) {
 /* The paper's printed lines divided out (lines.c): the darkness of every pixel relative to the
  * background, then the lines found in it divided out of a copy of the ink bytes (dark on light).
  * When some are found the field is rebuilt on that copy, *copy, which the caller frees. */
-static nn_status remove_lines(field *f, const cells *g, uint8_t **copy, int *count) {
+static nn_status remove_lines(field *f, const cells *g, uint8_t **copy, uint8_t **lined,
+                              int *count) {
     int w = f->w, h = f->h;
     size_t n = (size_t)w * h;
     uint8_t *dark = malloc(n), *ink = malloc(n);
@@ -754,8 +764,8 @@ static nn_status remove_lines(field *f, const cells *g, uint8_t **copy, int *cou
             row[x] = (uint8_t)(d[x] <= 0 ? 0 : lroundf(fminf(d[x], 1) * 255));
     }
     for (size_t i = 0; i < n; i++) ink[i] = (uint8_t)(f->flip ? 255 - f->p[i] : f->p[i]);
-    if ((st = lines_remove(dark, ink, w, h, &lf)) != NN_OK) goto done;
-    *count = lf.periodic[0] + lf.periodic[1] + lf.extra[0] + lf.extra[1];
+    if ((st = lines_remove(dark, ink, w, h, lined, &lf)) != NN_OK) goto done;
+    *count = lf.periodic[0] + lf.periodic[1] + lf.extra[0] + lf.extra[1] + lf.dots;
 #ifdef LINES_DEBUG
     if (getenv("DBG_INK")) {
         FILE *o = fopen(getenv("DBG_INK"), "wb");
@@ -763,12 +773,13 @@ static nn_status remove_lines(field *f, const cells *g, uint8_t **copy, int *cou
         fwrite(ink, 1, n, o);
         fclose(o);
     }
-    fprintf(stderr, "lines: %d %d extra %d %d bridged %d\n", lf.periodic[0], lf.periodic[1],
-            lf.extra[0], lf.extra[1], lf.bridged);
+    fprintf(stderr, "lines: %d %d extra %d %d bridged %d dots %d\n", lf.periodic[0], lf.periodic[1],
+            lf.extra[0], lf.extra[1], lf.bridged, lf.dots);
 #endif
     if (*count == 0) goto done;
     field_free(f);
     if ((st = field_build(f, g, ink, 0)) != NN_OK) goto done;
+    f->lined = *lined;
     *copy = ink, ink = NULL;
 done:
     free(dark), free(ink), free(d);
@@ -860,7 +871,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
     cells g = {0};
     field f = {0};
     runs rs = {0};
-    uint8_t *unlined = NULL;
+    uint8_t *unlined = NULL, *lined = NULL;
     float *rowbuf = NULL, *ebuf = NULL;
     int32_t nc = 0;
     comp *cs = NULL;
@@ -876,7 +887,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
     if ((st = field_build(&f, &g, p, light)) != NN_OK) goto done;
     int nlines = 0;
     if (!(flags & NN_PRE_KEEP_LINES) && w >= LINES_MIN_SIDE && h >= LINES_MIN_SIDE &&
-        (st = remove_lines(&f, &g, &unlined, &nlines)) != NN_OK)
+        (st = remove_lines(&f, &g, &unlined, &lined, &nlines)) != NN_OK)
         goto done;
     st = NN_ERR_NOMEM;
     if (!(rowbuf = malloc((size_t)w * sizeof *rowbuf)) ||
@@ -919,7 +930,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
 done:
     field_free(&f);
     free(g.col_cell), free(rowbuf), free(ebuf), free(rs.r), free(cs);
-    free(unlined);
+    free(unlined), free(lined);
     return st;
 }
 
