@@ -30,6 +30,7 @@ enum {
     MAX_CAND = 300,    /* candidates followed per family */
     MAX_MISS = 2,      /* lines an even spacing may skip between two found ones */
     DOT_RING = 4,      /* px: the ring around a dot that must be paper */
+    EXTEND_MISS = 3,   /* columns past a line's extent that may fail to look like it */
 };
 #define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
 #define MAX_CONVERGE 0.2 /* a family's slopes differ by at most this across the picture */
@@ -590,15 +591,17 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
     L->height = H, L->width = (float)wide / SUB, L->reach = (float)reach / SUB;
     L->cover = (float)ninl / (float)nin;
     if (L->width > max_width || L->reach > BAND - 0.25) REJECT(7);
-    /* the extent: from the first to the last block that sees it, to the picture's ends when
-     * those blocks are near them */
-    int first = -1, last = -1, fin = -1, lin = -1;
-    for (int j = 0; j < nb; j++) {
+    /* the extent: from the first to the last block that sees it, and on towards the picture's
+     * ends until a block shows it absent (the page ends, or the table hides it); blocks that are
+     * only unsure (a stroke across it, its band cut by the picture's edge) do not stop it */
+    int first = -1, last = -1;
+    for (int j = 0; j < nb; j++)
         if (s->inl[j]) last = j, first = first < 0 ? j : first;
-        if (s->in[j]) lin = j, fin = fin < 0 ? j : fin;
-    }
-    L->a0 = first <= fin + 2 ? 0 : first * BLOCK;
-    L->a1 = last >= lin - 2 ? na : imin((last + 1) * BLOCK, na);
+#define ABSENT(j) (s->in[j] && s->hgt[j] < BLOCK_LO * H)
+    while (first > 0 && !ABSENT(first - 1)) first--;
+    while (last + 1 < nb && !ABSENT(last + 1)) last++;
+#undef ABSENT
+    L->a0 = first * BLOCK, L->a1 = imin((last + 1) * BLOCK, na);
     /* the model: per block the median of its nearest inlier blocks' profiles, dilated by a
      * bin each way (the centre is known to a fraction of a pixel), floored at 2 levels */
     if (!(L->model = malloc((size_t)nb * PB * sizeof *L->model))) return -1;
@@ -733,20 +736,50 @@ static float model_at(const pline *L, int nblk, double a, double o) {
     return (float)(v0 + fj * (v1 - v0));
 }
 
+static void divide_column(const frame *f, int vertical, int w, const pline *L, int nblk, int a,
+                          uint8_t *trans) {
+    double yc = centre_at(L, f->na, a);
+    int c0 = imax((int)floor(yc - BAND), 0), c1 = imin((int)ceil(yc + BAND), f->nc - 1);
+    for (int c = c0; c <= c1; c++) {
+        float mv = model_at(L, nblk, a, c + 0.5 - yc);
+        if (mv <= 0) continue;
+        int t = (int)lroundf(255.0f - mv);
+        if (t < MIN_TRANS) t = MIN_TRANS;
+        size_t i = vertical ? (size_t)a * w + c : (size_t)c * w + a;
+        if (t < trans[i]) trans[i] = (uint8_t)t;
+    }
+}
+
+/* The line's transmittance over its extent into trans, then on beyond it column by column while
+ * the darkness at its centre over the lighter of its sides is the line's (half to 1.6 times its
+ * model's peak there), through
+ * up to EXTEND_MISS columns that are not (a stroke across it): the end of a line beside the
+ * table, or where its band leaves the picture, which its blocks could not judge. */
 static void divide_out(const frame *f, int vertical, int w, const pline *L, int nblk,
                        uint8_t *trans) {
-    for (int a = L->a0; a < L->a1; a++) {
-        double yc = centre_at(L, f->na, a);
-        int c0 = imax((int)floor(yc - BAND), 0), c1 = imin((int)ceil(yc + BAND), f->nc - 1);
-        for (int c = c0; c <= c1; c++) {
-            float mv = model_at(L, nblk, a, c + 0.5 - yc);
-            if (mv <= 0) continue;
-            int t = (int)lroundf(255.0f - mv);
-            if (t < MIN_TRANS) t = MIN_TRANS;
-            size_t i = vertical ? (size_t)a * w + c : (size_t)c * w + a;
-            if (t < trans[i]) trans[i] = (uint8_t)t;
+    for (int a = L->a0; a < L->a1; a++) divide_column(f, vertical, w, L, nblk, a, trans);
+    for (int dir = -1; dir <= 1; dir += 2)
+        for (int a = dir < 0 ? L->a0 - 1 : L->a1, miss = 0; a >= 0 && a < f->na; a += dir) {
+            double yc = centre_at(L, f->na, a);
+            float peak = 0;
+            int d = 0;
+            for (int k = -SUB; k <= SUB; k++)
+                peak = fmaxf(peak, model_at(L, nblk, a, (double)k / SUB));
+            for (int c = (int)floor(yc - 1); c <= (int)floor(yc + 1); c++)
+                if (c >= 0 && c < f->nc) d = imax(d, PX(f, a, c));
+            /* above the lighter side just past its reach: a line, not the table's darkness */
+            int lo = 255;
+            for (int e = -1; e <= 1; e += 2) {
+                int c = (int)floor(yc + e * (L->reach + 2));
+                if (c >= 0 && c < f->nc) lo = imin(lo, PX(f, a, c));
+            }
+            d -= imin(lo, d);
+            if (peak > 0 && d >= 0.5f * peak && d <= 1.6f * peak) {
+                divide_column(f, vertical, w, L, nblk, a, trans), miss = 0;
+            } else if (++miss > EXTEND_MISS) {
+                break;
+            }
         }
-    }
 }
 
 /* Darkness (levels) once the lines' transmittance t is divided out: 1 - D' = (1 - D) / t. */

@@ -451,6 +451,9 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     if (hi - m < MIN_CONTRAST || hi <= lo) goto done;
     lv->lo = (float)lo, lv->hi = (float)hi, lv->gate_e = (float)gate_e;
     lv->strong = (float)fmax(gate, 0.5 * (lo + hi));
+#ifdef LINES_DEBUG
+    fprintf(stderr, "levels: paper %.3f sigma %.4f gate %.3f gate_e %.1f lo %.3f hi %.3f strong %.3f cands %llu\n", m, sigma, gate, gate_e, lo, hi, lv->strong, (unsigned long long)nc);
+#endif
     st = NN_OK;
 done:
     free(hd), free(he);
@@ -576,7 +579,8 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
             if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
     if (!main) return 0;
 #ifdef LINES_DEBUG
-    fprintf(stderr, "select: %d comps, main %d mass %.1f box %d %d %d %d\n", (int)nc, (int)main, cs[main].mass, cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1);
+    fprintf(stderr, "select: %d comps, main %d mass %.1f box %d %d %d %d\n", (int)nc, (int)main,
+            cs[main].mass, cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1);
 #endif
     int inner = !cs[main].border;
     int64_t *col = calloc((size_t)w + 1, sizeof *col), *row = calloc((size_t)h, sizeof *row),
@@ -897,7 +901,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
     if ((st = label(&f, rowbuf, ebuf, &lv, &rs, &cs, &nc)) != NN_OK) goto done;
     int nd = 0;
     if (!(flags & NN_PRE_ONE_DIGIT) && max_digits > 1) {
-        nd = segment_digits(cs, nc, &rs, w, spans, NN_NUMBER_MAX_DIGITS);
+        nd = segment_digits(cs, nc, &rs, w, !(flags & NN_PRE_NO_CUT), spans, NN_NUMBER_MAX_DIGITS);
         st = NN_ERR_NOMEM;
         if (nd < 0) goto done;
     }
@@ -919,6 +923,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
             st = render_digit(&f, &rs, cs, &lv, box, strong, spans[d].x0, spans[d].x1, rowbuf, one,
                               &di);
             if (st != NN_OK) goto done;
+            di.cut = spans[d].cut;
             memcpy(out784 + (size_t)*count * OUT * OUT, one, sizeof one);
             if (info) info[*count] = di;
             ++*count;
@@ -985,7 +990,7 @@ nn_status nn_preprocess_number(const uint8_t *pixels, int channels, int width, i
                                nn_preprocess_info *info, int *count) {
     if (count) *count = 0;
     if (!pixels || !out784 || !count || (channels != 1 && channels != 4) || max_digits < 1 ||
-        (flags & ~(NN_PRE_KEEP_LINES | NN_PRE_ONE_DIGIT)))
+        (flags & ~(NN_PRE_KEEP_LINES | NN_PRE_ONE_DIGIT | NN_PRE_NO_CUT)))
         return NN_ERR_ARG;
     if (max_digits > NN_NUMBER_MAX_DIGITS) max_digits = NN_NUMBER_MAX_DIGITS;
     if (info) memset(info, 0, (size_t)max_digits * sizeof *info);

@@ -29,16 +29,19 @@ typedef struct rect {
 } rect;
 
 /* A digit of a number: the components of group `group`, within columns [x0, x1) (the group's
- * own columns unless touching digits were split). */
+ * own columns unless touching digits were cut apart: then cut numbers the piece of ink they were
+ * cut from, 1, 2, ..., and is 0 otherwise). */
 typedef struct digit_span {
-    int group, x0, x1;
+    int group, x0, x1, cut;
 } digit_span;
 
 /* Groups the components cs[1..nc] (of a w-pixel-wide picture) into the digits of a number,
  * left to right, and writes up to max of them into d. Digits are the tall parts on the line of
  * the heaviest one, taken with the parts whose columns they share (a detached bar, a broken
- * stroke); a part several digits wide is split at the thinnest ink. Returns the number of digits
- * (0 or 1: read the picture as one digit, as before), or -1 without memory. */
-int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, digit_span *d, int max);
+ * stroke); unless cut_wide is 0, a part several digits wide is cut at the thinnest ink (alone,
+ * one wider than tall is cut too). Returns the number of digits (0 or 1: read the picture as one
+ * digit, as before), or -1 without memory. */
+int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, digit_span *d,
+                   int max);
 
 #endif

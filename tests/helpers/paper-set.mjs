@@ -33,7 +33,7 @@ export const PAPER_RANGES = {
   noise: [1.5, 7], // grey levels, per channel
   jpegQuality: [35, 90],
   numberDigits: [2, 6],
-  gap: { separated: [0.12, 0.5], touching: [-0.12, 0] }, // of the digit height, between ink boxes
+  gap: { separated: [0.12, 0.5], touching: [-0.05, 0] }, // of the digit height, between ink boxes
 };
 
 export const KINDS = ['squared', 'ruled', 'dotted', 'plain'];
@@ -355,7 +355,8 @@ export function makePaperSet(mnist, { singles = 40, numbers = 30, seed = 15 } = 
       light: [P.light.dark, P.light.bright].map((v) => +v.toFixed(2)),
       vignette: +P.light.vignette.toFixed(2),
     };
-    items.push({ kind: job.kind, label: job.labels.map((d) => d.label).join(''), digits: job.labels.length, touching: job.touching, photo, plain, meta });
+    const indices = job.labels.map((d) => d.index);
+    items.push({ kind: job.kind, label: job.labels.map((d) => d.label).join(''), indices, digits: job.labels.length, touching: job.touching, photo, plain, meta });
   });
   return items;
 }
