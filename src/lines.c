@@ -53,6 +53,9 @@ enum {
 #define MAX_SIGMA 0.7        /* px: block centres about the fitted line (a pen stroke wanders) */
 #define MAX_WIDTH 3.5        /* px: the widest line (half-height width) in a small picture, */
 #define MAX_WIDTH_FRAC 0.006 /* or this share of the longer side in a large one */
+#define PAIR_COVER 0.8 /* two lines alone: each seen in 80% of its blocks, */
+#define PAIR_RATIO 1.5       /*   as dark and as wide as the other within 1.5 times, */
+#define PAIR_GAP 10.0        /*   and ten of its widths apart at least */
 #define SPACING_TOL 0.25     /* the next line of a family is within 25% of the spacing */
 #define MODEL_MIN 3.0        /* levels: a line's model below this (or 10% of its peak) is noise */
 #define MODEL_FRAC 0.1
@@ -660,7 +663,7 @@ static int cmp_line(const void *a, const void *b) {
 /* Sorts the lines by intercept, drops duplicates (two candidates that became the same line) and
  * marks the longest chain of lines at an even spacing (which may change slowly, in perspective,
  * and may skip up to MAX_MISS lines hidden under ink or too faint). Returns its length. */
-static int mark_periodic(pline *ls, int *n) {
+static int mark_periodic(pline *ls, int *n, int na) {
     qsort(ls, (size_t)*n, sizeof *ls, cmp_line);
     int m = 0;
     for (int i = 0; i < *n; i++) {
@@ -717,7 +720,22 @@ static int mark_periodic(pline *ls, int *n) {
     (void)best_i, (void)best_j;
     for (int i = 0; i < m; i++) ls[i].periodic = best >= 3 && mark[i];
     free(mark), free(cur);
-    return best >= 3 ? best : 0;
+    if (best >= 3) return best;
+    /* two lines alone (large writing on ruled paper) make a family only when both cross the
+     * whole picture, are seen nearly all along and look alike: strokes of a pen do not */
+    for (int i = 0; i < m; i++)
+        for (int j = i + 1; j < m; j++) {
+            const pline *a = ls + i, *b = ls + j;
+            if (a->a0 || b->a0 || a->a1 < na || b->a1 < na || a->cover < PAIR_COVER ||
+                b->cover < PAIR_COVER ||
+                fmaxf(a->height, b->height) > PAIR_RATIO * fminf(a->height, b->height) ||
+                fmaxf(a->width, b->width) > PAIR_RATIO * fminf(a->width, b->width) ||
+                b->c - a->c < PAIR_GAP * fmaxf(a->width, 1.0f))
+                continue;
+            ls[i].periodic = ls[j].periodic = 1;
+            return 2;
+        }
+    return 0;
 }
 
 /* ---- dividing out, then bridging ---- */
@@ -997,7 +1015,7 @@ static nn_status search_family(search *S, int v, family fam) {
             else free(L.model);
         }
     }
-    if ((S->per[v] = mark_periodic(S->ls[v], &S->nl[v])) < 0) return NN_ERR_NOMEM;
+    if ((S->per[v] = mark_periodic(S->ls[v], &S->nl[v], f.na)) < 0) return NN_ERR_NOMEM;
 #ifdef LINES_DEBUG
     fprintf(stderr, "family %d: A %.4f B %.2e peaks %d cand %d lines %d periodic %d\n", v, fam.A,
             fam.B, fam.peaks, nc, S->nl[v], S->per[v]);

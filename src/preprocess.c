@@ -823,6 +823,9 @@ static nn_status render_digit(field *f, const runs *rs, const comp *cs, const le
         for (int x = 0; x < mw; x++) {
             if (x + mx0 < cx0 || x + mx0 >= cx1) continue;
             float v = intensity(rowbuf[x], lv);
+            /* what is left of a printed line is no fringe of the digit (its strong pixels,
+             * the pen over the line, are in the mask already) */
+            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] < 255 && !KEPT(x, y)) continue;
             int near = v > 0 && KEPT(x, y);
             for (int dy = -1; dy <= 1 && v > 0 && !near; dy++)
                 for (int dx = -1; dx <= 1 && !near; dx++) near = KEPT(x + dx, y + dy);
