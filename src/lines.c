@@ -27,6 +27,7 @@ enum {
     PB = 2 * BAND * SUB + 1,
     BLOCK = 16,        /* pixels along a line per profile block */
     MEDIAN_BLOCKS = 4, /* a block's model: the median of its 2 x 4 + 1 nearest inlier blocks */
+    NEAR_BLOCKS = 24,  /* ... that have pixels at each offset, among the 24 nearest */
     MAX_CAND = 300,    /* candidates followed per family */
     MAX_MISS = 2,      /* lines an even spacing may skip between two found ones */
     DOT_RING = 4,      /* px: the ring around a dot that must be paper */
@@ -37,6 +38,7 @@ enum {
 #define COARSE_MIN 1.5   /* levels above the local mean: a peak of the coarse projection */
 #define FINE_MIN 2.0     /* ... of the full projection */
 #define HP_RADIUS 8      /* px: the local mean that the projections' peaks stand above */
+#define EDGE_IN 1.5 /* px: a block sees its line when the line's centre is this far inside */
 #define PEAK_HALF 2.5    /* px: a line's centre is looked for within this of where it was */
 #define NOISE_SIGMAS 4.0 /* ... and at least 4 sigmas of its blocks' noise */
 #define LINE_MIN 4.0     /* levels: the median height of a line's profile */
@@ -53,7 +55,7 @@ enum {
 #define MAX_SIGMA 0.7        /* px: block centres about the fitted line (a pen stroke wanders) */
 #define MAX_WIDTH 3.5        /* px: the widest line (half-height width) in a small picture, */
 #define MAX_WIDTH_FRAC 0.006 /* or this share of the longer side in a large one */
-#define PAIR_COVER 0.8 /* two lines alone: each seen in 80% of its blocks, */
+#define PAIR_COVER 0.8       /* two lines alone: each seen in 80% of its blocks, */
 #define PAIR_RATIO 1.5       /*   as dark and as wide as the other within 1.5 times, */
 #define PAIR_GAP 10.0        /*   and ten of its widths apart at least */
 #define SPACING_TOL 0.25     /* the next line of a family is within 25% of the spacing */
@@ -318,11 +320,12 @@ typedef struct follow_scratch {
     float *prof;            /* nblk x PB: excess darkness over the block's baseline */
     float *hgt, *off, *tmp; /* nblk; tmp: (nblk + 2) x PB */
     uint8_t *in, *inl;      /* nblk: the line's band fully inside; the block sees the line */
+    int *near;              /* nblk: blocks by distance, for the model */
 } follow_scratch;
 
 static void scratch_free(follow_scratch *s) {
     free(s->acc), free(s->cnt), free(s->prof), free(s->hgt), free(s->off), free(s->tmp);
-    free(s->in), free(s->inl);
+    free(s->in), free(s->inl), free(s->near);
 }
 
 static nn_status scratch_init(follow_scratch *s, int na) {
@@ -332,8 +335,9 @@ static nn_status scratch_init(follow_scratch *s, int na) {
     s->acc = malloc(nb * PB * sizeof *s->acc), s->cnt = malloc(nb * PB * sizeof *s->cnt);
     s->prof = malloc(nb * PB * sizeof *s->prof), s->hgt = malloc(nb * sizeof *s->hgt);
     s->off = malloc(nb * sizeof *s->off), s->tmp = malloc(t * sizeof *s->tmp);
-    s->in = malloc(nb), s->inl = malloc(nb);
-    if (!s->acc || !s->cnt || !s->prof || !s->hgt || !s->off || !s->tmp || !s->in || !s->inl) {
+    s->in = malloc(nb), s->inl = malloc(nb), s->near = malloc(nb * sizeof *s->near);
+    if (!s->acc || !s->cnt || !s->prof || !s->hgt || !s->off || !s->tmp || !s->in || !s->inl ||
+        !s->near) {
         scratch_free(s);
         return NN_ERR_NOMEM;
     }
@@ -380,7 +384,7 @@ static void block_profiles(const frame *f, const pline *L, follow_scratch *s) {
         const double *ac = s->acc + (size_t)j * PB;
         const int *cn = s->cnt + (size_t)j * PB;
         double ym = centre_at(L, na, imin(j * BLOCK + BLOCK / 2, na - 1));
-        s->in[j] = ym - BAND >= 0 && ym + BAND <= nc;
+        s->in[j] = ym >= EDGE_IN && ym <= nc - EDGE_IN; /* its core in the picture */
         /* empty bins (a level line fills one in SUB) take their neighbours' values */
         int last = -1;
         for (int b = 0; b < PB; b++) {
@@ -473,12 +477,23 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
             continue;
         }
         if (H < LINE_MIN) REJECT(2);
+        /* the median profile, from the blocks with pixels at each offset */
+        int gl = -1;
         for (int b = 0; b < PB; b++) {
             int n = 0;
             for (int j = 0; j < nb; j++)
-                if (s->in[j] && s->hgt[j] > 0) v[n++] = s->prof[(size_t)j * PB + b];
+                if (s->in[j] && s->hgt[j] > 0 && s->cnt[(size_t)j * PB + b])
+                    v[n++] = s->prof[(size_t)j * PB + b];
             G[b] = median(v, n);
+            if (!n) continue;
+            if (gl < 0)
+                for (int e = 0; e < b; e++) G[e] = G[b];
+            else
+                for (int e = gl + 1; e < b; e++)
+                    G[e] = G[gl] + (G[b] - G[gl]) * (float)(e - gl) / (float)(b - gl);
+            gl = b;
         }
+        for (int e = gl + 1; gl >= 0 && e < PB; e++) G[e] = G[gl];
         /* the blocks' noise, from the outer bins (paper): a block's peak is the largest of
          * several noisy bins, so a line stands well above it */
         if (pass == 0) {
@@ -497,7 +512,8 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
             if (!s->in[j] || s->hgt[j] < BLOCK_LO * H || s->hgt[j] > BLOCK_HI * H) continue;
             float worst = 0;
             for (int b = 0; b < PB; b++)
-                worst = fmaxf(worst, fabsf(s->prof[(size_t)j * PB + b] - G[b]));
+                if (s->cnt[(size_t)j * PB + b])
+                    worst = fmaxf(worst, fabsf(s->prof[(size_t)j * PB + b] - G[b]));
             /* before the geometry is refined, a block's profile may sit off centre */
             if (pass < 2 || worst <= dev) s->inl[j] = 1, ninl++;
         }
@@ -605,32 +621,43 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
     while (last + 1 < nb && !ABSENT(last + 1)) last++;
 #undef ABSENT
     L->a0 = first * BLOCK, L->a1 = imin((last + 1) * BLOCK, na);
-    /* the model: per block the median of its nearest inlier blocks' profiles, dilated by a
-     * bin each way (the centre is known to a fraction of a pixel), floored at 2 levels */
+    /* the model: per block and bin, the median of the nearest inlier blocks that have pixels at
+     * that offset (a level line puts all of a block's pixels at one phase across it: the other
+     * phases come from blocks further along), empty bins then filled in from their neighbours */
     if (!(L->model = malloc((size_t)nb * PB * sizeof *L->model))) return -1;
-    int *near = (int *)s->cnt; /* nb ints */
+    int *near = s->near;
     float *v = s->tmp + PB;
     for (int j = 0; j < nb; j++) {
         int n = 0;
-        for (int d = 0; n < 2 * MEDIAN_BLOCKS + 1 && d < nb; d++) {
+        for (int d = 0; n < NEAR_BLOCKS && d < nb; d++) {
             if (j - d >= 0 && s->inl[j - d]) near[n++] = j - d;
-            if (d > 0 && j + d < nb && s->inl[j + d] && n < 2 * MEDIAN_BLOCKS + 1)
-                near[n++] = j + d;
+            if (d > 0 && j + d < nb && s->inl[j + d] && n < NEAR_BLOCKS) near[n++] = j + d;
         }
         float *mo = L->model + (size_t)j * PB, med[PB];
+        int has[PB], last = -1;
         for (int b = 0; b < PB; b++) {
-            for (int i = 0; i < n; i++) v[i] = s->prof[(size_t)near[i] * PB + b];
-            med[b] = median(v, n);
+            int m = 0;
+            for (int i = 0; i < n && m < 2 * MEDIAN_BLOCKS + 1; i++)
+                if (s->cnt[(size_t)near[i] * PB + b]) v[m++] = s->prof[(size_t)near[i] * PB + b];
+            has[b] = m > 0, med[b] = median(v, m);
         }
+        for (int b = 0; b < PB; b++) {
+            if (!has[b]) continue;
+            if (last < 0)
+                for (int e = 0; e < b; e++) med[e] = med[b];
+            else
+                for (int e = last + 1; e < b; e++)
+                    med[e] = med[last] +
+                             (med[b] - med[last]) * (float)(e - last) / (float)(b - last);
+            last = b;
+        }
+        for (int e = last + 1; last >= 0 && e < PB; e++) med[e] = med[last];
         float top = 0;
         for (int b = 0; b < PB; b++) top = fmaxf(top, med[b]);
         for (int b = 0; b < PB; b++) {
-            float m = med[b];
-            if (b > 0) m = fmaxf(m, med[b - 1]);
-            if (b + 1 < PB) m = fmaxf(m, med[b + 1]);
             /* nothing beyond the line's reach, nor below the profile's noise */
             int far = abs(b - BAND * SUB) > (L->reach + 0.75) * SUB;
-            mo[b] = far || m < fmaxf(MODEL_MIN, MODEL_FRAC * top) ? 0 : m;
+            mo[b] = far || med[b] < fmaxf(MODEL_MIN, MODEL_FRAC * top) ? 0 : med[b];
         }
     }
     return 1;

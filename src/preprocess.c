@@ -41,6 +41,8 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 #define PART_MIN 0.02     /* parts lighter than this share of the main stroke are specks */
 #define THIN_OUT 1.0      /* strokes thinner than this in the result (MNIST: 2.0, 1-3) ... */
 #define TARGET_OUT 2.0    /* ... are dilated to about this width */
+#define LINED_CORE 254    /* a divided-out line at least this dark (transmittance <= 240/255) */
+                          /* leaves a pixel that is neither paper nor ink for the levels */
 
 typedef struct cells {
     int w, h, c, gx, gy;
@@ -421,7 +423,7 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
         dark_row(f, y, 0, f->w, d, e);
         const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         for (int x = 0; x < f->w; x += step)
-            if (!ln || ln[x] == 255) hd[dbin(d[x])]++, he[ebin(e[x])]++;
+            if (!ln || ln[x] > LINED_CORE) hd[dbin(d[x])]++, he[ebin(e[x])]++;
     }
     /* the paper's D: the median and MAD of the pixels that may be paper, so that a digit
      * covering more than half of the image still leaves the paper level where it is */
@@ -441,8 +443,23 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
         dark_row(f, y, 0, f->w, d, e);
         const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         for (int x = 0; x < f->w; x++)
-            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] == 255)) hd[dbin(d[x])]++, nc++;
+            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE)) hd[dbin(d[x])]++, nc++;
     }
+#ifdef LINES_DEBUG
+    if (getenv("DBG_CAND")) {
+        FILE *o = fopen(getenv("DBG_CAND"), "wb");
+        fprintf(o, "P5\n%d %d\n255\n", f->w, f->h);
+        for (int y = 0; y < f->h; y++) {
+            dark_row(f, y, 0, f->w, d, e);
+            const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
+            for (int x = 0; x < f->w; x++) {
+                int c = d[x] > gate && e[x] >= gate_e;
+                fputc(!c ? 255 : (!ln || ln[x] > LINED_CORE) ? 0 : 128, o);
+            }
+        }
+        fclose(o);
+    }
+#endif
     if (nc == 0) goto done;
     uint64_t need = (uint64_t)ceil(INK_QUANTILE * (double)nc);
     int hb = 0;
@@ -825,7 +842,7 @@ static nn_status render_digit(field *f, const runs *rs, const comp *cs, const le
             float v = intensity(rowbuf[x], lv);
             /* what is left of a printed line is no fringe of the digit (its strong pixels,
              * the pen over the line, are in the mask already) */
-            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] < 255 && !KEPT(x, y)) continue;
+            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] <= LINED_CORE && !KEPT(x, y)) continue;
             int near = v > 0 && KEPT(x, y);
             for (int dy = -1; dy <= 1 && v > 0 && !near; dy++)
                 for (int dx = -1; dx <= 1 && !near; dx++) near = KEPT(x + dx, y + dy);
