@@ -30,7 +30,8 @@ enum {
     NEAR_BLOCKS = 24,  /* ... that have pixels at each offset, among the 24 nearest */
     MAX_CAND = 300,    /* candidates followed per family */
     MAX_MISS = 2,      /* lines an even spacing may skip between two found ones */
-    DOT_RING = 4,      /* px: the ring around a dot that must be paper */
+    DOT_RING = 4,      /* px: the ring around a dot that must be paper, */
+    DOT_RING_BIG = 7,  /*   or for a large dot */
     EXTEND_MISS = 3,   /* columns past a line's extent that may fail to look like it */
 };
 #define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
@@ -38,7 +39,7 @@ enum {
 #define COARSE_MIN 1.5   /* levels above the local mean: a peak of the coarse projection */
 #define FINE_MIN 2.0     /* ... of the full projection */
 #define HP_RADIUS 8      /* px: the local mean that the projections' peaks stand above */
-#define EDGE_IN 1.5 /* px: a block sees its line when the line's centre is this far inside */
+#define EDGE_IN 1.5      /* px: a block sees its line when the line's centre is this far inside */
 #define PEAK_HALF 2.5    /* px: a line's centre is looked for within this of where it was */
 #define NOISE_SIGMAS 4.0 /* ... and at least 4 sigmas of its blocks' noise */
 #define LINE_MIN 4.0     /* levels: the median height of a line's profile */
@@ -46,15 +47,20 @@ enum {
 #define BLOCK_HI 2.2     /*   median peak ... */
 #define BLOCK_DEV 0.6    /* ... and its profile stays within 0.6 x that (or DEV_MIN) of the */
 #define DEV_MIN 10.0     /*   line's median profile */
+#define SOLID 0.6       /* a line is dark at its centre (half its peak, and 6 sigmas of its */
+#define SOLID_NOISE 6.0 /*   blocks' noise) in 60% of the columns where it is seen */
 #define MIN_COVER 0.35   /* a line is seen in at least half of the blocks where it is inside */
-#define EXTRA_COVER 0.7  /* ... a single line (a margin), in 70%, over 80% of the picture */
+#define EXTRA_COVER                                                                           \
+    0.4 /* ... a single line (a margin), in 40% (a double one sees its twin), over 80% of the \
+           picture */
 #define EXTRA_EXTENT 0.8
 #define EXTRA_HEIGHT \
     0.3 /* ... at least 0.3 times as dark as the family's lines (a red margin is light) */
-#define SETTLE_RANGE 0.035   /* a candidate's slope is searched this far from its family's */
-#define MAX_SIGMA 0.7        /* px: block centres about the fitted line (a pen stroke wanders) */
-#define MAX_WIDTH 3.5        /* px: the widest line (half-height width) in a small picture, */
-#define MAX_WIDTH_FRAC 0.006 /* or this share of the longer side in a large one */
+#define SETTLE_RANGE 0.035 /* a candidate's slope is searched this far from its family's */
+#define MAX_SIGMA 0.7      /* px: block centres about the fitted line (a pen stroke wanders) */
+#define MAX_WIDTH \
+    5.0 /* px: the widest line (half-height width; a double margin) in a small picture, */
+#define MAX_WIDTH_FRAC 0.008 /* or this share of the longer side in a large one */
 #define PAIR_COVER 0.8       /* two lines alone: each seen in 80% of its blocks, */
 #define PAIR_RATIO 1.5       /*   as dark and as wide as the other within 1.5 times, */
 #define PAIR_GAP 10.0        /*   and ten of its widths apart at least */
@@ -65,14 +71,18 @@ enum {
 #define DOT_SIGMAS 5.0     /*   and 5 sigmas of the noise; */
 #define DOT_RING_MEAN 0.25 /*   its ring (DOT_RING px out) is a quarter as dark on average, */
 #define DOT_RING_MAX 0.6   /*   nowhere more than 0.6 as dark, */
-#define DOT_MAX_AREA 20    /*   and at most 20 pixels are half as dark as its centre */
-#define DOT_MIN_COUNT 30   /* a grid has at least 30 dots, */
-#define DOT_SPREAD 0.25    /*   whose nearest-neighbour distances agree within 25% (quartiles), */
-#define DOT_FILL 0.25      /*   a quarter at least of the grid points the picture holds */
-#define DOT_NEAR_LO 0.7    /* a dot is erased when its nearest neighbour is 0.7 to 1.4 spacings */
-#define DOT_NEAR_HI 1.4    /*   away */
-#define MIN_TRANS 16       /* the darkest line divided out: 94% dark */
-#define BRIDGE_MIN 64      /* levels: both sides of a line this dark make a stroke crossing it */
+#define DOT_MAX_AREA 20    /*   and at most 20 pixels are half as dark as its centre (70 for */
+#define DOT_MAX_AREA_BIG 70 /*   a large one) */
+#define DOT_MIN_COUNT 30    /* a grid has at least 30 dots, */
+#define DOT_SPREAD                                                                 \
+    0.15 /*   most of whose neighbours are one spacing away (the lower quartile of \
+          */
+/*   their distances within 15% of the median: a missed dot lengthens some), */
+#define DOT_FILL 0.25   /*   a quarter at least of the grid points the picture holds */
+#define DOT_NEAR_LO 0.7 /* a dot is erased when its nearest neighbour is 0.7 to 1.4 spacings */
+#define DOT_NEAR_HI 1.4 /*   away */
+#define MIN_TRANS 16    /* the darkest line divided out: 94% dark */
+#define BRIDGE_MIN 64   /* levels: both sides of a line this dark make a stroke crossing it */
 
 typedef struct frame {
     const uint8_t *d;
@@ -305,6 +315,10 @@ static nn_status candidates(const frame *f, const family *fam, int vertical, dou
             h[j] = h[j - 1], cand[j] = cand[j - 1], h[j - 1] = th, cand[j - 1] = tc;
         }
     *ncand = n;
+#ifdef LINES_DEBUG
+    for (int i = 0; i < n && i < 12; i++)
+        fprintf(stderr, "  cand %d: c %.1f hp %.1f\n", vertical, cand[i], h[i]);
+#endif
     st = NN_OK;
 done:
     free(acc), free(pre), free(offa), free(inva), free(cnt), free(npre), free(hp), free(h);
@@ -463,7 +477,7 @@ static void settle(const frame *f, pline *L) {
 
 static int follow(const frame *f, pline *L, follow_scratch *s, double max_width) {
     int na = f->na, nb = s->nblk, nin = 0, ninl = 0, settled = 0;
-    float H = 0, *G = s->tmp; /* the median profile, then scratch */
+    float H = 0, noise = 0, *G = s->tmp; /* the median profile, then scratch */
     for (int pass = 0; pass < 3; pass++) {
         block_profiles(f, L, s);
         float *v = s->tmp + PB;
@@ -503,7 +517,8 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
                     for (int b = 0; b < PB; b++)
                         if (b <= edge || b >= PB - 1 - edge)
                             v[n++] = fabsf(s->prof[(size_t)j * PB + b] - G[b]);
-            if (H < NOISE_SIGMAS * 1.4826f * median(v, n)) REJECT(8);
+            noise = 1.4826f * median(v, n);
+            if (H < NOISE_SIGMAS * noise) REJECT(8);
         }
         float dev = fmaxf((float)DEV_MIN, (float)BLOCK_DEV * H);
         ninl = 0;
@@ -597,6 +612,23 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
         }
     }
     if (ninl < 3 || ninl < MIN_COVER * nin) REJECT(6);
+    /* solid, not dotted: along the blocks that see it, most columns are dark at its centre (a
+     * row of dots, averaged over blocks, looks like a faint line) */
+    {
+        int dark = 0, cols = 0;
+        for (int j = 0; j < nb; j++) {
+            if (!s->inl[j]) continue;
+            for (int a = j * BLOCK; a < imin((j + 1) * BLOCK, na); a++) {
+                double yc = centre_at(L, na, a);
+                int d = 0;
+                for (int c = imax((int)floor(yc - 1), 0); c <= imin((int)floor(yc + 1), f->nc - 1);
+                     c++)
+                    d = imax(d, PX(f, a, c));
+                dark += d >= fmaxf(0.5f * H, SOLID_NOISE * noise), cols++;
+            }
+        }
+        if (dark < SOLID * cols) REJECT(9);
+    }
     /* the profiles again, about the final fit, for the model */
     block_profiles(f, L, s);
     /* the width and reach of the median profile */
@@ -864,8 +896,8 @@ static int bridge(const frame *f, int vertical, int w, const pline *L, const uin
 /* ---- the dots of a dotted grid: many small isolated blobs, at one spacing ---- */
 
 typedef struct dot {
-    int x, y;
-    float nn; /* distance to the nearest other dot */
+    int x, y, r; /* r: the ring it was seen through */
+    float nn;    /* distance to the nearest other dot */
 } dot;
 
 /* The noise of the darkness: paper is 0 plus noise clamped at 0, whose 75th percentile is 0.674
@@ -883,8 +915,35 @@ static double dark_sigma(const uint8_t *dark, size_t n) {
  * maximum whose ring at DOT_RING pixels is light and whose blob is small; they are a grid when
  * there are many, their nearest-neighbour distances agree, and they fill the picture at that
  * spacing. Only dots with a neighbour at about the spacing go. Returns the dots erased or -1. */
+/* 1 if (x, y), of darkness v, is a dot seen through a ring of radius R: the darkest pixel inside
+ * the ring (strictly darker than those before it, so that a flat top counts once), the ring
+ * (clipped to the picture) light, and at most max_area pixels inside half as dark as v. */
+static int is_dot(const uint8_t *dark, int w, int h, int x, int y, int v, int R, int max_area,
+                  double sigma) {
+    double ring = 0;
+    int rmax = 0, big = 0, nring = 0;
+    for (int dy = -R; dy <= R; dy++)
+        for (int dx = -R; dx <= R; dx++) {
+            int X = x + dx, Y = y + dy;
+            if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
+            int q = dark[(size_t)Y * w + X];
+            if (abs(dx) == R || abs(dy) == R) {
+                ring += q, rmax = imax(rmax, q), nring++;
+            } else {
+                if (q > v || (q == v && (dy < 0 || (dy == 0 && dx < 0)))) return 0;
+                /* a blob, not a piece of a faint line: nothing half as dark next to the ring */
+                if (2 * q >= v && (abs(dx) == R - 1 || abs(dy) == R - 1)) return 0;
+                big += 2 * q >= v;
+            }
+        }
+    if (2 * nring < 8 * R) return 0;
+    ring /= nring;
+    return ring <= fmax(DOT_RING_MEAN * v, 2 * sigma) &&
+           rmax <= fmax(DOT_RING_MAX * v, 4 * sigma) && big <= max_area;
+}
+
 static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **trans) {
-    const int R = DOT_RING, G = 32; /* the ring's radius; cells of the neighbour search */
+    const int G = 32; /* cells of the neighbour search */
     double sigma = dark_sigma(dark, (size_t)w * h), lo = fmax(DOT_MIN, DOT_SIGMAS * sigma);
     size_t cap = 1024, n = 0;
     dot *ds = malloc(cap * sizeof *ds);
@@ -897,33 +956,21 @@ static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **tran
         for (int x = 1; x < w - 1; x++) {
             int v = row[x];
             if (v < lo) continue;
-            /* a strict maximum over the pixels before it, at least as dark as those after */
             if (row[x - 1] >= v || row[x + 1] > v || row[x - w - 1] >= v || row[x - w] >= v ||
                 row[x - w + 1] >= v || row[x + w - 1] > v || row[x + w] > v || row[x + w + 1] > v)
                 continue;
-            /* the ring, clipped to the picture (a dot at its edge has half a ring) */
-            double ring = 0;
-            int rmax = 0, big = 0, nring = 0;
-            for (int dy = -R; dy <= R; dy++)
-                for (int dx = -R; dx <= R; dx++) {
-                    int X = x + dx, Y = y + dy;
-                    if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
-                    int q = dark[(size_t)Y * w + X];
-                    if (abs(dx) == R || abs(dy) == R) ring += q, rmax = imax(rmax, q), nring++;
-                    else big += 2 * q >= v;
-                }
-            if (2 * nring < 8 * R) continue;
-            ring /= nring;
-            if (ring > fmax(DOT_RING_MEAN * v, 2 * sigma) ||
-                rmax > fmax(DOT_RING_MAX * v, 4 * sigma))
-                continue;
-            if (big > DOT_MAX_AREA) continue;
+            /* a small dot inside a ring of 4 pixels, or a large one inside one of 7 */
+            int r = is_dot(dark, w, h, x, y, v, DOT_RING, DOT_MAX_AREA, sigma) ? DOT_RING
+                    : is_dot(dark, w, h, x, y, v, DOT_RING_BIG, DOT_MAX_AREA_BIG, sigma)
+                        ? DOT_RING_BIG
+                        : 0;
+            if (!r) continue;
             if (n == cap) {
                 dot *t = realloc(ds, 2 * cap * sizeof *ds);
                 if (!t) goto done;
                 ds = t, cap *= 2;
             }
-            ds[n++] = (dot){x, y, 0};
+            ds[n++] = (dot){x, y, r, 0};
         }
     }
     found = 0;
@@ -955,10 +1002,13 @@ static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **tran
         ds[i].nn = nn[i] = (float)sqrt(best);
     }
     qsort(nn, n, sizeof *nn, cmp_float);
-    double S = nn[n / 2], q25 = nn[n / 4], q75 = nn[3 * n / 4];
+    double S = nn[n / 2], q25 = nn[n / 4];
+#ifdef LINES_DEBUG
+    fprintf(stderr, "dots: %zu candidates, spacing %.1f lower quartile %.1f, fill %.2f\n", n, S,
+            q25, n * S * S / ((double)w * h));
+#endif
     found = 0;
-    if (S > 3 * G || q75 - q25 > DOT_SPREAD * S || (double)n < DOT_FILL * w * h / (S * S))
-        goto done;
+    if (S > 3 * G || S - q25 > DOT_SPREAD * S || (double)n < DOT_FILL * w * h / (S * S)) goto done;
     found = -1;
     if (!*trans) {
         if (!(*trans = malloc((size_t)w * h))) goto done;
@@ -967,7 +1017,8 @@ static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **tran
     found = 0;
     for (size_t i = 0; i < n; i++) {
         if (ds[i].nn < DOT_NEAR_LO * S || ds[i].nn > DOT_NEAR_HI * S) continue;
-        int x = ds[i].x, y = ds[i].y, ring[8 * DOT_RING], dring[8 * DOT_RING], m = 0;
+        int x = ds[i].x, y = ds[i].y, R = ds[i].r, ring[8 * DOT_RING_BIG], dring[8 * DOT_RING_BIG],
+            m = 0;
         for (int dy = -R; dy <= R; dy++)
             for (int dx = -R; dx <= R; dx++) {
                 int X = x + dx, Y = y + dy;
