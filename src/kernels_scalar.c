@@ -27,13 +27,18 @@ void mm_nt_scalar(float *c, const float *a, const float *b, int m, int k, int n)
         }
 }
 
-void mm_tn_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
+void mm_tn_cols_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n,
+                       int j0, int j1) {
     for (int i = 0; i < m; i++) {
         float *ci = c + (size_t)i * n;
-        for (int j = 0; j < n; j++) ci[j] = 0.0f;
+        for (int j = j0; j < j1; j++) ci[j] = 0.0f;
         for (int p = 0; p < k; p++) {
             const float api = a[(size_t)p * lda + i], *bp = b + (size_t)p * n;
-            for (int j = 0; j < n; j++) ci[j] += api * bp[j];
+            for (int j = j0; j < j1; j++) ci[j] += api * bp[j];
         }
     }
+}
+
+void mm_tn_scalar(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
+    mm_tn_cols_scalar(c, a, lda, b, m, k, n, 0, n);
 }

@@ -14,19 +14,16 @@
 
 #include <stddef.h>
 #include <string.h>
-#include <wasm_simd128.h>
+#include "simd.h"
 
-#define INLINE static inline __attribute__((always_inline))
 #define KC 512 /* k per block: a B panel of KC x 12 floats (24 KB) stays in L1 */
 
-INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
-}
-
 /* ---- rv tiles: C[R x 4V] at ldc, = (or += when acc) sum_p A(r,p) B(p,v) for p < k, with
- *      A(r,p) = a[r*ar + p*ac] (R row pointers) and B a packed panel, B(p,v) = b[p*4V + v]. ---- */
-INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, const float *b,
-                   int k, int acc) {
+ *      A(r,p) = a[r*ar + p*ac] (R row pointers; rows past `rows` repeat the last one, so that a
+ *      tile at the bottom edge reads only A's own rows: the caller keeps the valid ones) and
+ *      B(p,v) = b[p*bs + v] (a packed panel, bs = 4V, or B's own rows, bs = n). ---- */
+INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, int rows,
+                   const float *b, size_t bs, int k, int acc) {
     v128_t c00, c01, c10, c11, c20, c21, c30, c31;
     if (acc) {
         c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4);
@@ -36,7 +33,8 @@ INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, c
     } else {
         c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
     }
-    const float *a0 = a, *a1 = a + ar, *a2 = a + 2 * ar, *a3 = a + 3 * ar;
+    const float *a0 = a, *a1 = rows > 1 ? a0 + ar : a0, *a2 = rows > 2 ? a1 + ar : a1,
+                *a3 = rows > 3 ? a2 + ar : a2;
     for (int p = 0; p < k; p++) {
         const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
         v128_t s = wasm_v128_load32_splat(a0);
@@ -47,7 +45,7 @@ INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, c
         c20 = madd(c20, s, b0), c21 = madd(c21, s, b1);
         s = wasm_v128_load32_splat(a3);
         c30 = madd(c30, s, b0), c31 = madd(c31, s, b1);
-        a0 += ac, a1 += ac, a2 += ac, a3 += ac, b += 8;
+        a0 += ac, a1 += ac, a2 += ac, a3 += ac, b += bs;
     }
     wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
     wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
@@ -56,8 +54,8 @@ INLINE void rv_4x8(float *c, size_t ldc, const float *a, size_t ar, size_t ac, c
 }
 
 /* The narrow tile for outputs of 10 classes: 2 rows x 12 columns, 6 accumulators. */
-INLINE void rv_2x12(float *c, size_t ldc, const float *a, size_t ar, size_t ac, const float *b,
-                    int k, int acc) {
+INLINE void rv_2x12(float *c, size_t ldc, const float *a, size_t ar, size_t ac, int rows,
+                    const float *b, size_t bs, int k, int acc) {
     v128_t c00, c01, c02, c10, c11, c12;
     if (acc) {
         c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4), c02 = wasm_v128_load(c + 8);
@@ -66,58 +64,62 @@ INLINE void rv_2x12(float *c, size_t ldc, const float *a, size_t ar, size_t ac, 
     } else {
         c00 = c01 = c02 = c10 = c11 = c12 = wasm_f32x4_splat(0.0f);
     }
-    const float *a0 = a, *a1 = a + ar;
+    const float *a0 = a, *a1 = rows > 1 ? a + ar : a;
     for (int p = 0; p < k; p++) {
         const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8);
         v128_t s = wasm_v128_load32_splat(a0);
         c00 = madd(c00, s, b0), c01 = madd(c01, s, b1), c02 = madd(c02, s, b2);
         s = wasm_v128_load32_splat(a1);
         c10 = madd(c10, s, b0), c11 = madd(c11, s, b1), c12 = madd(c12, s, b2);
-        a0 += ac, a1 += ac, b += 12;
+        a0 += ac, a1 += ac, b += bs;
     }
     wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01), wasm_v128_store(c + 8, c02);
     wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
     wasm_v128_store(c + ldc + 8, c12);
 }
 
+/* Rows of C up to which B is read in place rather than packed: a panel is packed once for all the
+ * row tiles that use it, which pays only when there are several (X^T.dY of a first convolution
+ * has 9 rows, 3 tiles: packing cost as much as the products). */
+#define IN_PLACE_ROWS 12
+
 /* C (m x n) (+)= A B for one k block: B packed into panels of nr columns (each element packed
- * once), A read in place through row pointers. Partial tiles (the last rows or columns) go
- * through a full tile on the stack: A's missing rows and B's missing columns are zeros there,
- * and only the valid part is copied out (and in, to continue a sum). */
+ * once; read in place for a few rows), A read in place through row pointers. Partial tiles (the
+ * last rows or columns) go through a full tile on the stack: B's missing columns are zeros
+ * there, A's missing rows repeat its last, and only the valid part is copied out (and in, to
+ * continue a sum). */
 INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const float *b, int m,
                           int k, int n, int j0, int j1, int acc, const int nr) {
     const int mr = nr == 8 ? 4 : 2;
-    float bpanel[KC * 12], apanel[KC * 4], t[4 * 12];
+    float bpanel[KC * 12], t[4 * 12];
     for (int j = j0; j < j1; j += nr) {
         int cols = j1 - j < nr ? j1 - j : nr;
-        for (int p = 0; p < k; p++) {
-            const float *src = b + (size_t)p * n + j;
-            float *d = bpanel + p * nr;
-            if (cols == nr)
-                for (int v = 0; v < nr; v += 4) wasm_v128_store(d + v, wasm_v128_load(src + v));
-            else
-                for (int v = 0; v < nr; v++) d[v] = v < cols ? src[v] : 0.0f;
+        const float *bj = b + j;
+        size_t bs = (size_t)n;
+        if (cols < nr || m > IN_PLACE_ROWS) {
+            for (int p = 0; p < k; p++) {
+                const float *src = b + (size_t)p * n + j;
+                float *d = bpanel + p * nr;
+                if (cols == nr)
+                    for (int v = 0; v < nr; v += 4) wasm_v128_store(d + v, wasm_v128_load(src + v));
+                else
+                    for (int v = 0; v < nr; v++) d[v] = v < cols ? src[v] : 0.0f;
+            }
+            bj = bpanel, bs = (size_t)nr;
         }
         for (int i = 0; i < m; i += mr) {
             int rows = m - i < mr ? m - i : mr;
             float *ci = c + (size_t)i * n + j;
             const float *ai = a + i * ar;
-            size_t tar = ar, tac = ac;
-            if (rows < mr) { /* the last rows: a zero-padded copy of A's block */
-                for (int p = 0; p < k; p++)
-                    for (int r = 0; r < mr; r++)
-                        apanel[p * mr + r] = r < rows ? ai[r * ar + p * ac] : 0.0f;
-                ai = apanel, tar = 1, tac = (size_t)mr;
-            }
             if (rows == mr && cols == nr) {
-                if (nr == 8) rv_4x8(ci, n, ai, tar, tac, bpanel, k, acc);
-                else rv_2x12(ci, n, ai, tar, tac, bpanel, k, acc);
+                if (nr == 8) rv_4x8(ci, n, ai, ar, ac, mr, bj, bs, k, acc);
+                else rv_2x12(ci, n, ai, ar, ac, mr, bj, bs, k, acc);
                 continue;
             }
             for (int r = 0; r < rows && acc; r++)
                 memcpy(t + r * nr, ci + r * n, cols * sizeof(float));
-            if (nr == 8) rv_4x8(t, 8, ai, tar, tac, bpanel, k, acc);
-            else rv_2x12(t, 12, ai, tar, tac, bpanel, k, acc);
+            if (nr == 8) rv_4x8(t, 8, ai, ar, ac, rows, bj, bs, k, acc);
+            else rv_2x12(t, 12, ai, ar, ac, rows, bj, bs, k, acc);
             for (int r = 0; r < rows; r++) memcpy(ci + r * n, t + r * nr, cols * sizeof(float));
         }
     }
@@ -126,7 +128,7 @@ INLINE void gemm_rv_block(float *c, const float *a, size_t ar, size_t ac, const 
 /* The 4x8 tile alone, for `npm run bench` (the ceiling of the products built from it): C[4 x 8]
  * = A B over k, A's 4 rows ar apart read in place, b a packed 8-column panel. */
 void mm_tile_4x8_simd(float *c, const float *a, int ar, const float *b, int k) {
-    rv_4x8(c, 8, a, (size_t)ar, 1, b, k, 0);
+    rv_4x8(c, 8, a, (size_t)ar, 1, 4, b, 8, k, 0);
 }
 
 /* Outputs narrower than this take the 2 x 12 tile (10 classes fill 10 of its 12 columns). */
@@ -207,6 +209,15 @@ static void tn_narrow(float *c, const float *a, int lda, const float *b, int m, 
 void mm_tn_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n) {
     if (n < NARROW) tn_narrow(c, a, lda, b, m, k, n);
     else gemm_rv(c, a, 1, (size_t)lda, b, m, k, n, 0, n);
+}
+
+void mm_tn_cols_simd(float *c, const float *a, int lda, const float *b, int m, int k, int n, int j0,
+                     int j1) {
+    if (n < NARROW) { /* narrow: the scalar reference (the same bits) */
+        mm_tn_cols_scalar(c, a, lda, b, m, k, n, j0, j1);
+        return;
+    }
+    gemm_rv(c, a, 1, (size_t)lda, b, m, k, n, j0, j1);
 }
 
 /* ---- dY.W^T: cv tiles, C[8 x 4] with vectors along C's columns: A's rows (dY's samples) are

@@ -1,12 +1,47 @@
-/* layers.c: forward/backward pairs of a dense layer, the activations and softmax+cross-entropy.
- * The matrix work goes to kernels.h; what is here is elementwise and written so that clang
- * vectorises it for wasm SIMD. */
+/* layers.c: the table of layer kinds, and what every kind shares: the activations forward and
+ * backward, the bias, Glorot's initialisation, and softmax with cross-entropy. The matrix work
+ * goes to kernels.h; what is here is elementwise and written so that clang vectorises it. */
+#include "layer.h"
 #include "layers.h"
-
-#include "kernels.h"
 
 #include <math.h>
 #include <stddef.h>
+
+const layer_ops *const layer_table[NN_LAYER_KIND_COUNT] = {
+    [NN_LAYER_DENSE] = &dense_ops,
+    [NN_LAYER_CONV2D] = &conv2d_ops,
+    [NN_LAYER_MAXPOOL2D] = &maxpool2d_ops,
+    [NN_LAYER_FLATTEN] = &flatten_ops,
+};
+
+nn_status window_setup(layer *l, int default_sh, int default_sw) {
+    nn_layer_spec *s = &l->spec;
+    if (s->kh < 1 || s->kh > NN_MAX_KERNEL || s->kw < 1 || s->kw > NN_MAX_KERNEL)
+        return NN_ERR_LAYERS;
+    if (s->sh == 0) s->sh = default_sh;
+    if (s->sw == 0) s->sw = default_sw;
+    if (s->sh < 1 || s->sh > NN_MAX_KERNEL || s->sw < 1 || s->sw > NN_MAX_KERNEL)
+        return NN_ERR_LAYERS;
+    if (s->padding != NN_PAD_VALID && s->padding != NN_PAD_SAME) return NN_ERR_LAYERS;
+    if (l->in.rank != 3) return NN_ERR_SHAPE;
+    const int H = l->in.h, W = l->in.w;
+    if (s->padding == NN_PAD_VALID) {
+        if (H < s->kh || W < s->kw) return NN_ERR_SHAPE;
+        l->out.h = (H - s->kh) / s->sh + 1, l->out.w = (W - s->kw) / s->sw + 1;
+        l->pad_t = l->pad_l = 0;
+    } else {
+        l->out.h = (H + s->sh - 1) / s->sh, l->out.w = (W + s->sw - 1) / s->sw;
+        int ph = (l->out.h - 1) * s->sh + s->kh - H, pw = (l->out.w - 1) * s->sw + s->kw - W;
+        l->pad_t = ph > 0 ? ph / 2 : 0, l->pad_l = pw > 0 ? pw / 2 : 0;
+    }
+    l->out.rank = 3;
+    return NN_OK;
+}
+
+void glorot_uniform(float *w, size_t n, int fan_in, int fan_out, nn_rng *rng) {
+    float limit = sqrtf(6.0f / (float)(fan_in + fan_out));
+    for (size_t i = 0; i < n; i++) w[i] = (2.0f * nn_rng_uniform(rng) - 1.0f) * limit;
+}
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -43,19 +78,6 @@ static void relu_mask(float *d, const float *y, size_t n) {
 }
 #endif
 
-void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in, int out,
-                   nn_activation act) {
-    mm_nn(y, x, w, B, in, out);
-    bias_activation(y, b, B, out, 0, out, act == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : act);
-}
-
-void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                    const float *w, int B, int in, int out) {
-    mm_tn(dw, x, in, dy, in, B, out);
-    bias_backward(db, dy, B, out, 0, out);
-    if (dx) mm_nt(dx, dy, w, B, out, in);
-}
-
 void bias_backward(float *db, const float *dy, int B, int n, int j0, int j1) {
     for (int j = j0; j < j1; j++) db[j] = 0.0f;
     for (int r = 0; r < B; r++) {
@@ -82,6 +104,10 @@ void bias_activation(float *y, const float *b, int B, int n, int j0, int j1, nn_
     }
 }
 
+int activation_has_backward(nn_activation act) {
+    return act == NN_ACT_RELU || act == NN_ACT_SIGMOID || act == NN_ACT_TANH;
+}
+
 void activation_backward(float *d, const float *y, size_t n, nn_activation act) {
     switch (act) {
     case NN_ACT_RELU: relu_mask(d, y, n); break;
@@ -91,7 +117,7 @@ void activation_backward(float *d, const float *y, size_t n, nn_activation act) 
     case NN_ACT_TANH:
         for (size_t i = 0; i < n; i++) d[i] *= 1.0f - y[i] * y[i];
         break;
-    default: break;
+    default: break; /* linear; softmax's backward is fused with the loss */
     }
 }
 

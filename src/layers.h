@@ -1,22 +1,17 @@
-/* layers.h: a dense layer's forward/backward pair, activations, and softmax with cross-entropy.
- * Shapes in the comments: B rows (samples), in/out units. Outputs first, then inputs, then sizes.
- * Gradients are of the batch's mean loss. */
+/* layers.h: what every layer kind shares (layers.c): the bias, the activations forward and
+ * backward, and softmax with cross-entropy. Shapes in the comments: B rows (samples), n columns.
+ * Outputs first, then inputs, then sizes. Gradients are of the batch's mean loss. */
 #ifndef NN_LAYERS_H
 #define NN_LAYERS_H
 
 #include "nn.h"
 
-/* y (B, out) = act(x (B, in) . w (in, out) + b (out)); softmax is applied separately. */
-void dense_forward(float *y, const float *x, const float *w, const float *b, int B, int in, int out,
-                   nn_activation act);
-/* dw (in, out) = x^T . dy; db (out) = column sums of dy; dx (B, in) = dy . w^T unless dx is NULL.
- * dy (B, out) is the gradient of the layer's pre-activation output. */
-void dense_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                    const float *w, int B, int in, int out);
 /* db[j0..j1) = column sums of dy (B, n) there: the bias gradient. */
 void bias_backward(float *db, const float *dy, int B, int n, int j0, int j1);
 /* Columns [j0, j1) of y (B, n): += b, then the activation in place (not softmax). */
 void bias_activation(float *y, const float *b, int B, int n, int j0, int j1, nn_activation act);
+/* Whether act has a backward of its own (linear has none; softmax's is fused with the loss). */
+int activation_has_backward(nn_activation act);
 /* d (n) *= act'(.) given the activation's output y (n), in place: relu y>0, sigmoid y(1-y), ... */
 void activation_backward(float *d, const float *y, size_t n, nn_activation act);
 /* Keras' categorical cross-entropy clips the probabilities to [XENT_EPS, 1 - XENT_EPS] before

@@ -1,6 +1,7 @@
 /* nn.h: the only public header of the MNIST network library.
- * A sequential network of dense layers trained with mini-batches on IDX datasets kept as bytes,
- * its model file, and the MNIST-style preprocessing of drawn or photographed digits.
+ * A sequential network of layers (dense, conv2d, maxpool2d, flatten: each a kind with shapes)
+ * trained with mini-batches on IDX datasets kept as bytes, its model file, and the MNIST-style
+ * preprocessing of drawn or photographed digits.
  * Conventions: every call that can fail returns an nn_status (NN_OK is 0, errors are negative and
  * nn_status_str() describes them); matrices are row-major float32; objects come from nn_*_create
  * or nn_*_load and go back with the matching nn_*_free, which accepts NULL. */
@@ -24,6 +25,7 @@ typedef enum nn_status {
     NN_ERR_LEARNING_RATE = -6, /* learning rate not a finite number > 0 */
     NN_ERR_OPTIMIZER = -7,     /* unknown optimiser or an optimiser parameter out of range */
     NN_ERR_THREADS = -8,       /* thread count out of range */
+    NN_ERR_SHAPE = -9,         /* layers whose shapes do not fit together */
 
     NN_ERR_IDX_MAGIC = -10,     /* the first two bytes are not zero */
     NN_ERR_IDX_TYPE = -11,      /* the type byte is not 0x08 (unsigned byte) */
@@ -55,9 +57,12 @@ typedef enum nn_status {
 const char *nn_status_str(int status);
 
 /* ---- limits ---- */
-#define NN_MAX_LAYERS 8    /* dense layers */
-#define NN_MAX_UNITS 16384 /* units in any layer, the input included */
+#define NN_MAX_LAYERS 16      /* layers of any kind */
+#define NN_MAX_UNITS 16384    /* units of a dense layer, filters of a convolution, network inputs */
+#define NN_MAX_VALUES 1048576 /* values of one sample at any layer's output (h x w x c) */
+#define NN_MAX_KERNEL 64      /* kernel, pool and stride sides */
 #define NN_MAX_CLASSES 256
+#define NN_MAX_THREADS 64
 
 /* ---- random numbers: PCG32 (O'Neill), so that a seed means the same on every platform ---- */
 typedef struct nn_rng {
@@ -96,7 +101,7 @@ const uint8_t *nn_dataset_labels(const nn_dataset *ds); /* count, owned by ds */
 /* Fraction of pixels that are exactly 0, over the whole set. */
 double nn_dataset_zero_fraction(const nn_dataset *ds);
 
-/* ---- networks ---- */
+/* ---- networks: a sequence of layers, each a kind with an input and an output shape ---- */
 typedef enum nn_activation {
     NN_ACT_LINEAR = 0,
     NN_ACT_RELU = 1,
@@ -107,23 +112,76 @@ typedef enum nn_activation {
 #define NN_ACT_COUNT 5
 const char *nn_activation_name(nn_activation act); /* "relu", ...; NULL if unknown */
 
+/* Layer kinds, with Keras' semantics. Their numbers are stored in model files: never reuse one. */
+typedef enum nn_layer_kind {
+    NN_LAYER_DENSE = 0,     /* y = act(x . W + b), x flat (n), W (n, units) */
+    NN_LAYER_CONV2D = 1,    /* y = act(x * W + b), x (h, w, c), W (kh, kw, c, filters) */
+    NN_LAYER_MAXPOOL2D = 2, /* the largest value of each kh x kw window, channel by channel */
+    NN_LAYER_FLATTEN = 3    /* (h, w, c) -> (h w c) in that order: the values do not move */
+} nn_layer_kind;
+#define NN_LAYER_KIND_COUNT 4
+const char *nn_layer_kind_name(nn_layer_kind kind); /* "dense", ...; NULL if unknown */
+
+typedef enum nn_padding {
+    NN_PAD_VALID = 0, /* windows inside the input only */
+    NN_PAD_SAME = 1   /* out = ceil(in / stride), zeros (conv2d) or nothing (pooling) around */
+} nn_padding;
+
+/* A shape, channels last: rank 1 is a flat vector of c values (h = w = 1), rank 3 is h x w x c. */
+typedef struct nn_shape {
+    int rank, h, w, c;
+} nn_shape;
+
+/* One layer of a network. Fields a kind does not use must be 0. */
+typedef struct nn_layer_spec {
+    nn_layer_kind kind;
+    nn_activation act;  /* dense and conv2d; linear for the others */
+    int units;          /* dense: units; conv2d: filters */
+    int kh, kw;         /* conv2d: kernel; maxpool2d: pool size */
+    int sh, sw;         /* conv2d, maxpool2d strides; 0: 1 for conv2d, the pool size for pooling */
+    nn_padding padding; /* conv2d, maxpool2d */
+} nn_layer_spec;
+
 typedef struct nn_net nn_net;
+/* A network taking inputs of the given shape through n_layers layers; the last is dense with
+ * softmax (2 to NN_MAX_CLASSES units), and softmax is nowhere else. Dense layers take flat
+ * inputs (a flatten layer turns h x w x c into one); conv2d and maxpool2d take rank 3.
+ * Weights are Glorot-uniform from seed (fan-in and fan-out kh kw c and kh kw filters for a
+ * convolution), biases zero. NN_ERR_LAYERS for a count or a size out of range, NN_ERR_ACTIVATION
+ * for a misplaced or missing softmax, NN_ERR_SHAPE for layers that do not fit their input. */
+nn_status nn_net_create_layers(nn_net **out, nn_shape input, int n_layers,
+                               const nn_layer_spec *layers, uint64_t seed);
 /* A network of n_layers dense layers: sizes[0] inputs, sizes[i+1] outputs of layer i.
- * acts[i] is layer i's activation; acts NULL means relu for hidden layers and softmax last.
- * Weights are Glorot-uniform from seed, biases zero. The last layer must be softmax. */
+ * acts[i] is layer i's activation; acts NULL means relu for hidden layers and softmax last. */
 nn_status nn_net_create(nn_net **out, int n_layers, const int *sizes, const nn_activation *acts,
                         uint64_t seed);
 void nn_net_free(nn_net *net);
 /* A new network with the same layers and a copy of the weights. */
 nn_status nn_net_clone(nn_net **out, const nn_net *net);
 int nn_net_layers(const nn_net *net);
-int nn_net_size(const nn_net *net, int i); /* i in 0..layers: units; 0 if out of range */
+nn_shape nn_net_input_shape(const nn_net *net);
+/* i in 0..layers: values per sample at the input (0) or at layer i-1's output; 0 if out of range */
+int nn_net_size(const nn_net *net, int i);
 nn_activation nn_net_activation(const nn_net *net, int layer);
+
+/* What a layer is, as the network resolved it (strides filled in). */
+typedef struct nn_layer_info {
+    nn_layer_spec spec;
+    nn_shape in, out;
+    size_t param_offset; /* into nn_net_params: the weights (in Keras' layout), then the biases */
+    size_t weights, biases;
+    double flops; /* floating-point operations of its forward pass, per sample */
+} nn_layer_info;
+nn_status nn_net_layer_info(const nn_net *net, int layer, nn_layer_info *out);
+/* Floating-point operations of one training sample: each layer's forward, its weight gradient
+ * and, but for the first layer, its input gradient. */
+double nn_net_train_flops(const nn_net *net);
+
 size_t nn_net_param_count(const nn_net *net);
-/* All parameters in one array, layer by layer: W (in x out, row-major) then b (out).
- * Owned by net, valid until nn_net_free. Writing to it changes the network. */
+/* All parameters in one array, layer by layer: weights then biases (nn_layer_info). Owned by net,
+ * valid until nn_net_free. Writing to it changes the network. */
 float *nn_net_params(nn_net *net);
-/* probs (n x outputs) for x (n x inputs, floats in [0,1]). */
+/* probs (n x classes) for x (n x nn_net_size(net, 0) floats in [0,1], channels last). */
 nn_status nn_net_predict(nn_net *net, const float *x, int n, float *probs);
 /* The same for uint8 pixels scaled by 1/255 (IDX images). */
 nn_status nn_net_predict_u8(nn_net *net, const uint8_t *pixels, int n, float *probs);
@@ -193,26 +251,34 @@ typedef struct nn_progress {
 nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress);
 /* The state as of the last call, without training. */
 void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress);
-/* Milliseconds spent so far in each phase of training: 0 the batch's input (scaling or listing
- * the non-zeros), 1 the first layer forward, 2 the other layers forward and the loss, 3 their
- * backward, 4 the first layer's weight gradient, 5 the optimiser's update. */
-#define NN_PHASES 6
-void nn_trainer_timing(const nn_trainer *tr, double ms[NN_PHASES]);
+/* Milliseconds spent so far in each phase of training. Phases run on every thread at once: with
+ * several, these are the phases' elapsed times on the caller. */
+typedef struct nn_timing {
+    double input_ms;                   /* the batch's input: scaled, or its non-zeros listed */
+    double forward_ms[NN_MAX_LAYERS];  /* each layer's forward pass */
+    double loss_ms;                    /* softmax, the loss and its gradient */
+    double backward_ms[NN_MAX_LAYERS]; /* each layer's backward pass: activation, gradients */
+    double update_ms;                  /* the optimiser */
+} nn_timing;
+void nn_trainer_timing(const nn_trainer *tr, nn_timing *out);
 
 /* ---- model files ---- */
-/* Layout (little-endian): "NNMF" | u32 version (1) | u32 layers L | u32 sizes[L+1] |
- * u32 activations[L] | f32 parameters (as nn_net_params) | u32 CRC-32 of everything before it. */
+/* Layout (little-endian), version 2: "NNMF" | u32 version | u32 input rank, h, w, c |
+ * u32 layers L | L x u32 {kind, act, units, kh, kw, sh, sw, padding} | f32 parameters (as
+ * nn_net_params) | u32 CRC-32 of everything before it. Version 1 (dense layers only) is still
+ * read: "NNMF" | u32 1 | u32 L | u32 sizes[L+1] | u32 activations[L] | f32 parameters | CRC. */
 size_t nn_model_size(const nn_net *net);
 /* Writes the model into buf (cap bytes, at least nn_model_size). */
 nn_status nn_model_save(const nn_net *net, uint8_t *buf, size_t cap, size_t *written);
 /* Validates everything, then creates a new network: an existing one is never touched. The
  * weights must be finite and small enough that no input in [0, 1] overflows a prediction (for
- * every unit, |b| + sum |w| x its inputs' largest magnitude below FLT_MAX / 4). */
+ * every unit or filter, |b| + sum |w| x its inputs' largest magnitude below FLT_MAX / 4). */
 nn_status nn_model_load(nn_net **out, const uint8_t *buf, size_t len);
 
 /* ---- preprocessing of a drawn or photographed digit, the way MNIST was made ---- */
 #define NN_IMAGE_MAX_SIDE 16384
-#define NN_IMAGE_MAX_PIXELS (1u << 26)
+#define NN_IMAGE_MAX_MEGAPIXELS 64
+#define NN_IMAGE_MAX_PIXELS (NN_IMAGE_MAX_MEGAPIXELS * 1048576u)
 typedef struct nn_preprocess_info {
     int x0, y0, x1, y1; /* the ink's bounding box in the source image, x1 and y1 exclusive */
     int light_on_dark;  /* 1 if the ink was lighter than the background */

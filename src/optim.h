@@ -7,16 +7,14 @@
 #include <stddef.h>
 
 /* a = rho a + (1 - rho) g^2;  w -= lr g / (sqrt(a) + eps). A scalar reference and (wasm) a SIMD
- * twin with the same bits; rmsprop_update is the fastest this build has. */
+ * twin with the same bits; rmsprop_update is the twin in use (twins.c). */
 int rmsprop_update_scalar(float *w, const float *g, float *a, size_t n, float lr, float rho,
                           float eps);
 #ifdef __wasm_simd128__
 int rmsprop_update_simd(float *w, const float *g, float *a, size_t n, float lr, float rho,
                         float eps);
-#define rmsprop_update rmsprop_update_simd
-#else
-#define rmsprop_update rmsprop_update_scalar
 #endif
+int rmsprop_update(float *w, const float *g, float *a, size_t n, float lr, float rho, float eps);
 /* v = momentum v - lr g;  w += v */
 int sgd_update(float *w, const float *g, float *v, size_t n, float lr, float momentum);
 /* m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr_t m / (sqrt(v) + eps), where lr_t =

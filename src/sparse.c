@@ -39,7 +39,7 @@ void sparse_batch_release(sparse_batch *sb) {
 }
 
 #ifdef __wasm_simd128__
-#include <wasm_simd128.h>
+#include "simd.h"
 /* Bit j set if byte j of the 16 at p is not zero: one compare and a bitmask, so that MNIST's
  * empty borders cost nothing and a stroke's pixels are found without testing each byte. */
 static inline unsigned nonzero16(const uint8_t *p) {
@@ -123,11 +123,6 @@ void sparse_mm_tn_scalar(float *dw, const sparse_batch *sb, const float *dy, int
 }
 
 #ifdef __wasm_simd128__
-#define INLINE static inline __attribute__((always_inline))
-
-INLINE v128_t madd(v128_t acc, v128_t x, v128_t y) {
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y));
-}
 
 /* nv vectors from src to dst: a block row is 16 to 112 bytes, too short for memcpy's call. */
 INLINE void copy_block(float *dst, const float *src, const int nv) {

@@ -44,12 +44,12 @@ void sparse_mm_nn_simd(float *y, const sparse_batch *sb, const float *w, int n, 
                        float *scratch);
 void sparse_mm_tn_simd(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
                        float *scratch);
-#define sparse_mm_nn sparse_mm_nn_simd
-#define sparse_mm_tn sparse_mm_tn_simd
-#else
-#define sparse_mm_nn sparse_mm_nn_scalar
-#define sparse_mm_tn sparse_mm_tn_scalar
 #endif
+/* The twins in use (twins.c; see kernels_use_scalar in kernels.h). */
+void sparse_mm_nn(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
+                  float *scratch);
+void sparse_mm_tn(float *dw, const sparse_batch *sb, const float *dy, int n, int j0, int j1,
+                  float *scratch);
 
 /* Output columns per pass of the SIMD kernels: 7 f32x4 accumulators. With 8, LLVM hoists the 8
  * loads of a step above the arithmetic and V8, which allocates 16 vector registers, spills an

@@ -1,12 +1,13 @@
 /* train.c: mini-batch training. The trainer binds a network and a training set, sizes every
  * buffer at creation (nothing is allocated while training), shuffles the sample order each
  * epoch from its seed, keeps the last partial batch, and rolls back to the weights at the start
- * of a call when a loss or an updated weight stops being finite. */
+ * of a call when a loss or an updated weight stops being finite. It knows no layer kind: a step
+ * loops over the layers' forward and (in reverse) backward passes (layer.h), and the optimisers
+ * run over the one flat parameter array. */
 #include "internal.h"
 #include "layers.h"
 #include "optim.h"
 #include "threads.h"
-#include "kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static nn_status check_options(const nn_train_options *o, int n) {
     if (o->limit < 0) return NN_ERR_ARG;
     if (o->batch_size < 1 || o->batch_size > n) return NN_ERR_BATCH_SIZE;
     if ((unsigned)o->sparse > NN_SPARSE_ON) return NN_ERR_ARG;
-    if (o->threads < 1 || o->threads > 64) return NN_ERR_THREADS;
+    if (o->threads < 1 || o->threads > NN_MAX_THREADS) return NN_ERR_THREADS;
     return NN_OK;
 }
 
@@ -63,14 +64,54 @@ void nn_trainer_free(nn_trainer *tr) {
     free(tr->state1);
     free(tr->state2);
     free(tr->snapshot);
-    for (int l = 0; l <= NN_MAX_LAYERS; l++) free(tr->act[l]);
-    free(tr->delta[0]);
-    free(tr->delta[1]);
+    for (int i = 0; i < tr->n_owned; i++) free(tr->owned[i]);
+    for (int l = 0; l < NN_MAX_LAYERS; l++) free(tr->scratch[l]);
+    free(tr->thread_scratch);
     free(tr->batch_labels);
     free(tr->loss_rows);
     sparse_batch_release(&tr->sb);
-    free(tr->sparse_scratch);
     free(tr);
+}
+
+/* n floats, or NULL when their bytes do not fit in size_t (wasm's is 32 bits) or memory is out */
+static float *floats(uint64_t n) {
+    if (n > SIZE_MAX / sizeof(float)) return NULL;
+    return malloc(n ? (size_t)n * sizeof(float) : sizeof(float));
+}
+static float *owned_floats(nn_trainer *tr, uint64_t n) {
+    float *p = floats(n);
+    if (p) tr->owned[tr->n_owned++] = p;
+    return p;
+}
+
+/* Each layer's output and, where some layer below has parameters, the gradient w.r.t. its input;
+ * a layer that works in place shares both buffers with its input. */
+static int alloc_activations(nn_trainer *tr, uint64_t B) {
+    const nn_net *net = tr->net;
+    const int L = net->n_layers;
+    if (!(tr->act[0] = owned_floats(tr, B * net->n_in))) return 0;
+    for (int l = 0; l < L; l++) {
+        const layer *ly = &net->layers[l];
+        tr->act[l + 1] = ops_of(ly)->in_place ? tr->act[l] : owned_floats(tr, B * ly->n_out);
+        if (!tr->act[l + 1]) return 0;
+    }
+    if (!(tr->dact[L] = owned_floats(tr, B * net_classes(net)))) return 0;
+    for (int l = L - 1; l >= 1; l--) {
+        const layer *ly = &net->layers[l];
+        if (!net_needs_dx(net, l)) continue;
+        tr->dact[l] = ops_of(ly)->in_place ? tr->dact[l + 1] : owned_floats(tr, B * ly->n_in);
+        if (!tr->dact[l]) return 0;
+    }
+    uint64_t per_thread = 0;
+    for (int l = 0; l < L; l++) {
+        const layer *ly = &net->layers[l];
+        uint64_t n = ops_of(ly)->scratch(ly, (int)B);
+        if (n && !(tr->scratch[l] = floats(n))) return 0;
+        uint64_t t = ops_of(ly)->thread_scratch(ly, (int)B);
+        per_thread = t > per_thread ? t : per_thread;
+    }
+    tr->thread_stride = (size_t)per_thread;
+    return (tr->thread_scratch = floats(per_thread * (uint64_t)tr->threads)) != NULL;
 }
 
 nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
@@ -78,8 +119,7 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     if (!out || !net || !ds) return NN_ERR_ARG;
     *out = NULL;
     nn_train_options o = opt ? *opt : nn_train_defaults();
-    if (ds->rows * ds->cols != net->sizes[0] || ds->classes > net->sizes[net->n_layers])
-        return NN_ERR_INPUT_SIZE;
+    if (!net_takes(net, ds)) return NN_ERR_INPUT_SIZE;
     int n = o.limit > 0 && o.limit < ds->count ? o.limit : ds->count;
     nn_status st = check_options(&o, n);
     if (st != NN_OK) return st;
@@ -92,33 +132,22 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     tr->opt = o;
     tr->n = n;
     tr->batches_per_epoch = (n + o.batch_size - 1) / o.batch_size;
+    tr->threads = o.threads < team_size() ? o.threads : team_size();
     size_t np = net->n_params, bs = (size_t)o.batch_size;
     int two_states = o.optimizer == NN_OPT_ADAM;
     tr->state_floats = np * (two_states ? 3 : 2);
     tr->perm = malloc((size_t)n * sizeof *tr->perm);
-    tr->grads = malloc(np * sizeof(float));
-    tr->state1 = calloc(np, sizeof(float));
-    tr->state2 = two_states ? calloc(np, sizeof(float)) : NULL;
-    tr->snapshot = malloc(tr->state_floats * sizeof(float));
-    int ok = tr->perm && tr->grads && tr->state1 && (!two_states || tr->state2) && tr->snapshot;
-    int widest_out = 0;
-    for (int l = 0; l <= net->n_layers && ok; l++) {
-        tr->act[l] = malloc(bs * net->sizes[l] * sizeof(float));
-        ok = tr->act[l] != NULL;
-        if (l > 0 && net->sizes[l] > widest_out) widest_out = net->sizes[l];
-    }
-    for (int i = 0; i < 2 && ok; i++) {
-        tr->delta[i] = malloc(bs * (size_t)widest_out * sizeof(float));
-        ok = tr->delta[i] != NULL;
-    }
+    tr->grads = floats(np);
+    tr->state1 = calloc(np ? np : 1, sizeof(float));
+    tr->state2 = two_states ? calloc(np ? np : 1, sizeof(float)) : NULL;
+    tr->snapshot = floats(tr->state_floats);
     tr->batch_labels = malloc(bs);
     tr->loss_rows = malloc(bs * sizeof(double));
-    tr->threads = o.threads < team_size() ? o.threads : team_size();
-    if (ok && o.sparse != NN_SPARSE_OFF)
-        ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->sizes[0]) == NN_OK &&
-             (tr->sparse_scratch = malloc((size_t)tr->threads * SPARSE_SCRATCH(bs, net->sizes[0]) *
-                                          sizeof(float)));
-    if (!ok || !tr->batch_labels || !tr->loss_rows) {
+    int ok = tr->perm && tr->grads && tr->state1 && (!two_states || tr->state2) && tr->snapshot &&
+             tr->batch_labels && tr->loss_rows && alloc_activations(tr, bs);
+    tr->use_sb = ops_of(&net->layers[0])->sparse_input && o.sparse != NN_SPARSE_OFF;
+    if (ok && tr->use_sb) ok = sparse_batch_alloc(&tr->sb, o.batch_size, net->n_in) == NN_OK;
+    if (!ok) {
         nn_trainer_free(tr);
         return NN_ERR_NOMEM;
     }
@@ -130,25 +159,22 @@ nn_status nn_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
     return NN_OK;
 }
 
-/* ---- one training step, in phases that the team's threads share by fixed ranges (so that the
- * result does not depend on the number of threads): rows of the batch, rows of a weight matrix,
- * blocks of 32 output columns, pixels, or slices of the parameter array. ---- */
+/* ---- one training step: the batch's input, each layer's forward, the loss, each layer's
+ * backward in reverse order, the update. Each is a parallel region that the team's threads
+ * share by fixed ranges (rows of the batch, pixels, output columns, slices of the parameters),
+ * so that the result does not depend on the number of threads. ---- */
 typedef struct step {
     nn_trainer *tr;
     const uint32_t *idx;
-    int nb, sparse, layer;
-    float *d, *dprev; /* gradient w.r.t. layer's pre-activation output; w.r.t. its input */
-    int nnz[64], bad[64];
+    int nb, sparse, layer, pass;
+    int nnz[NN_MAX_THREADS], bad[NN_MAX_THREADS];
     int t; /* Adam's step */
 } step;
-
-/* Whole passes of the sparse kernels (SPARSE_BLOCK columns), when the layer is wide enough. */
-static int col_align(int n) { return n >= 2 * SPARSE_BLOCK ? SPARSE_BLOCK : 4; }
 
 static void phase_build(void *p, int t, int nt) {
     step *s = p;
     nn_trainer *tr = s->tr;
-    int in = tr->net->sizes[0], i0, i1, r0, r1;
+    int in = tr->net->n_in, i0, i1, r0, r1;
     team_range(in, t, nt, 16, &i0, &i1);
     team_range(s->nb, t, nt, 1, &r0, &r1);
     s->nnz[t] = sparse_batch_build(&tr->sb, tr->ds->pixels, s->idx, s->nb, in, nn_u8_scale, r0, r1,
@@ -159,7 +185,7 @@ static void phase_build(void *p, int t, int nt) {
 static void phase_gather(void *p, int t, int nt) {
     step *s = p;
     nn_trainer *tr = s->tr;
-    int in = tr->net->sizes[0], r0, r1;
+    int in = tr->net->n_in, r0, r1;
     team_range(s->nb, t, nt, 1, &r0, &r1);
     for (int r = r0; r < r1; r++) {
         const uint8_t *src = tr->ds->pixels + (size_t)s->idx[r] * in;
@@ -169,57 +195,36 @@ static void phase_gather(void *p, int t, int nt) {
     }
 }
 
-static void phase_forward(void *p, int t, int nt) {
-    step *s = p;
+/* What layer l works on in this step. */
+static layer_io layer_io_of(const step *s, int l) {
     nn_trainer *tr = s->tr;
-    nn_net *net = tr->net;
-    const int l = s->layer, in = net->sizes[l], out = net->sizes[l + 1];
-    nn_activation act = net->acts[l] == NN_ACT_SOFTMAX ? NN_ACT_LINEAR : net->acts[l];
-    if (l == 0 && s->sparse) {
-        int j0, j1;
-        team_range(out, t, nt, col_align(out), &j0, &j1);
-        sparse_mm_nn(tr->act[1], &tr->sb, net->w[0], out, j0, j1,
-                     tr->sparse_scratch + (size_t)t * SPARSE_SCRATCH(tr->sb.cap_b, in));
-        bias_activation(tr->act[1], net->b[0], s->nb, out, j0, j1, act);
-        return;
-    }
-    if (out >= 64) { /* wide: columns, so that each thread packs only its own panels of W */
-        int j0, j1;
-        team_range(out, t, nt, 8, &j0, &j1);
-        mm_nn_cols(tr->act[l + 1], tr->act[l], net->w[l], s->nb, in, out, j0, j1);
-        bias_activation(tr->act[l + 1], net->b[l], s->nb, out, j0, j1, act);
-        return;
-    }
-    int r0, r1;
-    team_range(s->nb, t, nt, 4, &r0, &r1);
-    float *y = tr->act[l + 1] + (size_t)r0 * out;
-    mm_nn(y, tr->act[l] + (size_t)r0 * in, net->w[l], r1 - r0, in, out);
-    bias_activation(y, net->b[l], r1 - r0, out, 0, out, act);
+    const layer *ly = &tr->net->layers[l];
+    layer_io io = {.B = s->nb,
+                   .x = tr->act[l],
+                   .y = tr->act[l + 1],
+                   .dy = tr->dact[l + 1],
+                   .dx = tr->dact[l],
+                   .gw = tr->grads + ly->offset,
+                   .gb = tr->grads + ly->offset + ly->n_w,
+                   .scratch = tr->scratch[l],
+                   .thread_scratch = tr->thread_scratch,
+                   .thread_stride = tr->thread_stride,
+                   .sb = l == 0 && s->sparse ? &tr->sb : NULL};
+    return io;
+}
+
+static void phase_forward(void *p, int t, int nt) {
+    const step *s = p;
+    const layer *ly = &s->tr->net->layers[s->layer];
+    layer_io io = layer_io_of(s, s->layer);
+    ops_of(ly)->forward(ly, &io, t, nt);
 }
 
 static void phase_backward(void *p, int t, int nt) {
-    step *s = p;
-    nn_trainer *tr = s->tr;
-    nn_net *net = tr->net;
-    const int l = s->layer, in = net->sizes[l], out = net->sizes[l + 1], nb = s->nb;
-    float *gw = tr->grads + (net->w[l] - net->params), *gb = tr->grads + (net->b[l] - net->params);
-    int j0, j1;
-    team_range(out, t, nt, col_align(out), &j0, &j1);
-    bias_backward(gb, s->d, nb, out, j0, j1);
-    if (l == 0 && s->sparse) {
-        sparse_mm_tn(gw, &tr->sb, s->d, out, j0, j1,
-                     tr->sparse_scratch + (size_t)t * SPARSE_SCRATCH(tr->sb.cap_b, in));
-        return;
-    }
-    int i0, i1;
-    team_range(in, t, nt, 4, &i0, &i1);
-    mm_tn(gw + (size_t)i0 * out, tr->act[l] + i0, in, s->d, i1 - i0, nb, out);
-    if (l == 0) return; /* the first layer needs no input gradient */
-    int r0, r1;
-    team_range(nb, t, nt, 8, &r0, &r1);
-    float *dx = s->dprev + (size_t)r0 * in;
-    mm_nt(dx, s->d + (size_t)r0 * out, net->w[l], r1 - r0, out, in);
-    activation_backward(dx, tr->act[l] + (size_t)r0 * in, (size_t)(r1 - r0) * in, net->acts[l - 1]);
+    const step *s = p;
+    const layer *ly = &s->tr->net->layers[s->layer];
+    layer_io io = layer_io_of(s, s->layer);
+    ops_of(ly)->backward(ly, &io, s->pass, t, nt);
 }
 
 static void phase_update(void *p, int t, int nt) {
@@ -240,22 +245,23 @@ static void phase_update(void *p, int t, int nt) {
     }
 }
 
-/* Adds the time since `since` to phase p; returns now. The phases' times are wall time of the
+/* Adds the time since `since` to *phase; returns now. The phases' times are wall time of the
  * calling thread, so with several threads they are the parallel phases' elapsed time. */
-static double lap(nn_trainer *tr, int p, double since) {
+static double lap(double *phase, double since) {
     double now = clock_ms();
-    tr->phase_ms[p] += now - since;
+    *phase += now - since;
     return now;
 }
 
 /* Forward and backward; the summed loss (not finite: the caller stops before any update). */
 static double step_gradients(step *s, int *correct) {
-    const double t0 = clock_ms();
+    double t1 = clock_ms();
     nn_trainer *tr = s->tr;
     nn_net *net = tr->net;
-    const int L = net->n_layers, in = net->sizes[0], classes = net->sizes[L], nt = tr->threads;
+    nn_timing *tm = &tr->timing;
+    const int L = net->n_layers, in = net->n_in, classes = net_classes(net), nt = tr->threads;
     s->sparse = 0;
-    if (tr->opt.sparse != NN_SPARSE_OFF) {
+    if (tr->use_sb) {
         team_run(nt, phase_build, s);
         int nnz = 0;
         for (int t = 0; t < nt; t++) nnz += s->nnz[t];
@@ -265,25 +271,24 @@ static double step_gradients(step *s, int *correct) {
     }
     tr->last_sparse = s->sparse;
     if (!s->sparse) team_run(nt, phase_gather, s); /* the sparse build took the labels already */
-    double t1 = lap(tr, 0, t0);
+    t1 = lap(&tm->input_ms, t1);
     for (s->layer = 0; s->layer < L; s->layer++) {
+        if (ops_of(&net->layers[s->layer])->in_place) continue; /* its output is its input */
         team_run(nt, phase_forward, s);
-        if (s->layer == 0) t1 = lap(tr, 1, t1);
+        t1 = lap(&tm->forward_ms[s->layer], t1);
     }
     *correct = softmax_rows(tr->act[L], s->nb, classes, tr->batch_labels, tr->loss_rows);
     double sum = 0.0;
     for (int r = 0; r < s->nb; r++) sum += tr->loss_rows[r];
     if (!isfinite(sum)) return sum;
-    s->d = tr->delta[0], s->dprev = tr->delta[1];
-    softmax_xent_backward(s->d, tr->act[L], tr->batch_labels, s->nb, classes);
-    t1 = lap(tr, 2, t1);
+    softmax_xent_backward(tr->dact[L], tr->act[L], tr->batch_labels, s->nb, classes);
+    t1 = lap(&tm->loss_ms, t1);
     for (s->layer = L - 1; s->layer >= 0; s->layer--) {
-        if (s->layer == 0) t1 = lap(tr, 3, t1);
-        team_run(nt, phase_backward, s);
-        float *t = s->d;
-        s->d = s->dprev, s->dprev = t;
+        const layer *ly = &net->layers[s->layer];
+        const int passes = ops_of(ly)->backward_passes(ly);
+        for (s->pass = 0; s->pass < passes; s->pass++) team_run(nt, phase_backward, s);
+        t1 = lap(&tm->backward_ms[s->layer], t1);
     }
-    lap(tr, 4, t1);
     return sum;
 }
 
@@ -301,7 +306,7 @@ static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss
     s.t = ++tr->pos.step;
     double t0 = clock_ms();
     team_run(tr->threads, phase_update, &s);
-    lap(tr, 5, t0);
+    lap(&tr->timing.update_ms, t0);
     int bad = 0;
     for (int t = 0; t < tr->threads; t++) bad |= s.bad[t];
     return bad;
@@ -362,8 +367,10 @@ nn_status nn_train(nn_trainer *tr, int max_batches, nn_progress *progress) {
     return NN_OK;
 }
 
-void nn_trainer_timing(const nn_trainer *tr, double ms[NN_PHASES]) {
-    for (int p = 0; p < NN_PHASES; p++) ms[p] = tr ? tr->phase_ms[p] : 0.0;
+void nn_trainer_timing(const nn_trainer *tr, nn_timing *out) {
+    if (!out) return;
+    if (tr) *out = tr->timing;
+    else memset(out, 0, sizeof *out);
 }
 
 void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {

@@ -1,6 +1,7 @@
-/* wasm_api.c: the only file that knows it runs in WebAssembly. It adds the few exports whose C
- * signatures do not cross to JS as plain numbers (64-bit seeds, option and result structs):
- * options arrive as arguments, results leave as a double array the caller provides.
+/* wasm_api.c: the module's exports: the few whose C signatures do not cross to JS as plain numbers
+ * (64-bit seeds, option and result structs): options arrive as arguments, results leave as a
+ * double array the caller provides. (The library's other wasm-only parts: the imported clock of
+ * clock.c, the atomics of threads.c.)
  * Every export is listed once, in src/wasm_exports.txt; web/nn.js wraps each one once. */
 #include "nn.h"
 
@@ -10,7 +11,12 @@
 EMSCRIPTEN_KEEPALIVE void *nn_alloc(size_t n) { return malloc(n ? n : 1); }
 EMSCRIPTEN_KEEPALIVE void nn_dealloc(void *p) { free(p); }
 
-/* Seeds come as doubles: integers up to 2^53 are exact, more than any UI needs. */
+/* Seeds come as doubles: integers up to 2^53 are exact, more than any UI needs; anything that
+ * is not a number in [0, 2^64) becomes 0 rather than undefined behaviour. */
+static uint64_t seed_of(double seed) {
+    return seed >= 0 && seed < 18446744073709551616.0 ? (uint64_t)seed : 0;
+}
+
 EMSCRIPTEN_KEEPALIVE int wa_net_create(nn_net **out, int n_layers, const int *sizes,
                                        const int *acts, double seed) {
     nn_activation a[NN_MAX_LAYERS];
@@ -18,7 +24,52 @@ EMSCRIPTEN_KEEPALIVE int wa_net_create(nn_net **out, int n_layers, const int *si
         if (n_layers < 1 || n_layers > NN_MAX_LAYERS) return NN_ERR_LAYERS;
         for (int l = 0; l < n_layers; l++) a[l] = (nn_activation)acts[l];
     }
-    return nn_net_create(out, n_layers, sizes, acts ? a : NULL, (uint64_t)seed);
+    return nn_net_create(out, n_layers, sizes, acts ? a : NULL, seed_of(seed));
+}
+
+/* input: rank, h, w, c; specs: n_layers x {kind, act, units, kh, kw, sh, sw, padding} */
+EMSCRIPTEN_KEEPALIVE int wa_net_create_layers(nn_net **out, const int *input, int n_layers,
+                                              const int *specs, double seed) {
+    nn_layer_spec s[NN_MAX_LAYERS];
+    if (n_layers < 1 || n_layers > NN_MAX_LAYERS) return NN_ERR_LAYERS;
+    for (int l = 0; l < n_layers; l++) {
+        const int *f = specs + 8 * l;
+        s[l] = (nn_layer_spec){.kind = (nn_layer_kind)f[0],
+                               .act = (nn_activation)f[1],
+                               .units = f[2],
+                               .kh = f[3],
+                               .kw = f[4],
+                               .sh = f[5],
+                               .sw = f[6],
+                               .padding = (nn_padding)f[7]};
+    }
+    const nn_shape in = {input[0], input[1], input[2], input[3]};
+    return nn_net_create_layers(out, in, n_layers, s, seed_of(seed));
+}
+
+static void put_shape(double *out, nn_shape s) {
+    out[0] = s.rank, out[1] = s.h, out[2] = s.w, out[3] = s.c;
+}
+
+/* out[0..4): the input's rank, h, w, c */
+EMSCRIPTEN_KEEPALIVE void wa_net_input_shape(const nn_net *net, double *out) {
+    put_shape(out, nn_net_input_shape(net));
+}
+
+/* out[0..20): kind, act, units, kh, kw, sh, sw, padding, the input's rank h w c, the output's,
+ * param_offset, weights, biases, flops */
+EMSCRIPTEN_KEEPALIVE int wa_net_layer_info(const nn_net *net, int layer, double *out) {
+    nn_layer_info li;
+    int st = nn_net_layer_info(net, layer, &li);
+    if (st != NN_OK) return st;
+    const nn_layer_spec *s = &li.spec;
+    out[0] = s->kind, out[1] = s->act, out[2] = s->units, out[3] = s->kh, out[4] = s->kw;
+    out[5] = s->sh, out[6] = s->sw, out[7] = s->padding;
+    put_shape(out + 8, li.in);
+    put_shape(out + 12, li.out);
+    out[16] = (double)li.param_offset, out[17] = (double)li.weights, out[18] = (double)li.biases;
+    out[19] = li.flops;
+    return NN_OK;
 }
 
 EMSCRIPTEN_KEEPALIVE int wa_trainer_create(nn_trainer **out, nn_net *net, const nn_dataset *ds,
@@ -36,7 +87,7 @@ EMSCRIPTEN_KEEPALIVE int wa_trainer_create(nn_trainer **out, nn_net *net, const 
     o.epsilon = (float)epsilon;
     o.batch_size = batch_size;
     o.limit = limit;
-    o.seed = seed >= 0 && seed < 18446744073709551616.0 ? (uint64_t)seed : 0;
+    o.seed = seed_of(seed);
     o.sparse = (nn_sparse_mode)sparse;
     o.threads = threads;
     return nn_trainer_create(out, net, ds, &o);
@@ -64,9 +115,14 @@ EMSCRIPTEN_KEEPALIVE void wa_trainer_progress(const nn_trainer *tr, double *out)
     put_progress(out, &p);
 }
 
-/* out[0..NN_PHASES): milliseconds per phase of training (see nn.h) */
+/* out[0..3 + 2 NN_MAX_LAYERS): milliseconds of the input, the loss, the update, each layer's
+ * forward, each layer's backward (nn_timing) */
 EMSCRIPTEN_KEEPALIVE void wa_trainer_timing(const nn_trainer *tr, double *out) {
-    nn_trainer_timing(tr, out);
+    nn_timing t;
+    nn_trainer_timing(tr, &t);
+    out[0] = t.input_ms, out[1] = t.loss_ms, out[2] = t.update_ms;
+    for (int l = 0; l < NN_MAX_LAYERS; l++)
+        out[3 + l] = t.forward_ms[l], out[3 + NN_MAX_LAYERS + l] = t.backward_ms[l];
 }
 
 /* out[0..3]: loss, accuracy, correct, count */

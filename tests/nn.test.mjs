@@ -171,8 +171,55 @@ test('bad parameters are refused with a clear message', () => {
   expectNNError(() => nn.createTrainer(net, train, { learningRate: -1 }), Status.LEARNING_RATE, /learning rate/);
   expectNNError(() => nn.createTrainer(net, train, { learningRate: NaN }), Status.LEARNING_RATE, /learning rate/);
   expectNNError(() => nn.createTrainer(net, train, { optimizer: 'adagrad' }), Status.OPTIMIZER, /optimiser/);
-  expectNNError(() => nn.createNetwork({ sizes: [784, 0, 10] }), Status.LAYERS, /layer sizes/);
-  expectNNError(() => nn.createNetwork({ sizes: [784, 1e6, 10] }), Status.LAYERS, /layer sizes/);
+  expectNNError(() => nn.createNetwork({ sizes: [784, 0, 10] }), Status.LAYERS, /1 to 16384 units/);
+  expectNNError(() => nn.createNetwork({ sizes: [784, 1e6, 10] }), Status.LAYERS, /1 to 16384 units/);
+  const conv = (layers, inputShape = [28, 28, 1]) => () => nn.createNetwork({ inputShape, layers });
+  const last = { type: 'dense', units: 10, activation: 'softmax' };
+  expectNNError(conv([{ type: 'dense', units: 8 }, last]), Status.SHAPE, /flatten/);
+  expectNNError(conv([{ type: 'conv2d', filters: 4, kernelSize: 29 }, { type: 'flatten' }, last]), Status.SHAPE, /window/);
+  expectNNError(conv([{ type: 'conv2d', filters: 4, kernelSize: 3 }, last], [784]), Status.SHAPE, /2-D/);
+  expectNNError(conv([{ type: 'conv2d', filters: 0, kernelSize: 3 }, { type: 'flatten' }, last]), Status.LAYERS, /filters/);
+  expectNNError(conv([{ type: 'flatten' }, { type: 'dense', units: 10, activation: 'relu' }]), Status.ACTIVATION, /softmax/);
+  expectNNError(conv([{ type: 'conv3d' }, last]), Status.LAYERS, /unknown type "conv3d"/);
+  expectNNError(conv([{ type: 'maxpool2d', poolSize: 2, activation: 'relu' }, { type: 'flatten' }, last]), Status.LAYERS, /layers/);
+  net.free();
+});
+
+test('the JS table of statuses is C\'s: every code C names is there, and every code there is C\'s', () => {
+  const js = new Map(Object.entries(Status).map(([k, v]) => [v, k]));
+  const unknown = nn.statusText(-9999);
+  const named = [];
+  for (let code = -128; code <= 0; code++) if (nn.statusText(code) !== unknown) named.push(code);
+  assert.deepEqual(named.filter((c) => !js.has(c)), [], 'codes C describes that Status lacks');
+  assert.deepEqual([...js.keys()].filter((c) => !named.includes(c)), [], 'Status codes C does not know');
+  assert.equal(named.length, js.size);
+});
+
+test('the convnet of chapter 5 has the shapes and parameters of Keras\' model.summary()', () => {
+  const net = nn.createNetwork({
+    inputShape: [28, 28, 1],
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
+      { type: 'maxpool2d', poolSize: 2 },
+      { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
+      { type: 'maxpool2d', poolSize: 2 },
+      { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
+      { type: 'flatten' },
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+  });
+  const s = net.summary();
+  assert.deepEqual(s.map((l) => l.outputShape), [[26, 26, 32], [13, 13, 32], [11, 11, 64], [5, 5, 64], [3, 3, 64], [576], [64], [10]]);
+  assert.deepEqual(s.map((l) => l.params), [320, 0, 18496, 0, 36928, 0, 36928, 650]);
+  assert.equal(net.paramCount, 93322);
+  assert.deepEqual(net.inputShape, [28, 28, 1]);
+  assert.deepEqual(net.layers[1].strides, [2, 2]); // resolved by C: the pool size
+  const probs = net.predict(data.testImages.subarray(16, 16 + 3 * 784));
+  for (let r = 0; r < 3; r++) assert.ok(Math.abs(probs.subarray(10 * r, 10 * r + 10).reduce((a, b) => a + b) - 1) < 1e-5);
+  const again = nn.loadModel(net.save());
+  assert.deepEqual(again.predict(data.testImages.subarray(16, 16 + 3 * 784)), probs);
+  again.free();
   net.free();
 });
 

@@ -426,6 +426,31 @@ describe('page', { skip }, () => {
         });
     });
 
+    test('done when (chapter 5): the convnet trains 5 epochs with its defaults to at least 99.0%, then reads drawn digits', async (t) => {
+        await withPage(t, {}, async (page) => {
+            await gotoReady(page, srv.url);
+            await byTestId(page, 'arch').selectOption('convnet');
+            assert.equal(await byTestId(page, 'batch-size').inputValue(), '64', 'the book\'s batch size for the convnet');
+            await waitText(page, 'summary-total', /^93,322$/);
+            assert.match(await byTestId(page, 'summary').textContent(), /conv2d_1 \(Conv2D\)\(None, 26, 26, 32\)320/);
+            assert.match(await page.locator('#model-code').textContent(), /layers\.Conv2D\(32, \(3, 3\), activation='relu', input_shape=\(28, 28, 1\)\)/);
+            assert.ok(await byTestId(page, 'hidden').isHidden(), 'the convnet has no hidden sizes to set');
+            const t0 = Date.now();
+            const acc = await trainToEnd(page, {}, 1200000);
+            t.diagnostic(`convnet, 5 epochs with its defaults: ${((Date.now() - t0) / 1000).toFixed(1)} s in Chromium, test accuracy ${acc}%`);
+            assert.ok(acc >= 99.0, `test accuracy ${acc}%`);
+            assert.match(await byTestId(page, 'model-info').textContent(), /Model convnet, trained 5 epochs with RMSprop, batch 64/);
+            assert.match(await byTestId(page, 'sparse').textContent(), /not used/);
+            for (const digit of [7, 1, 0]) assert.equal(await drawDigit(page, digit), String(digit), `drew a ${digit}`);
+            // a reload brings the convnet back, described as it is
+            await page.reload();
+            await waitState(page, 'ready');
+            assert.equal(await byTestId(page, 'arch').inputValue(), 'convnet');
+            await waitText(page, 'summary-total', /^93,322$/);
+            assert.equal(await drawDigit(page, 7), '7');
+        });
+    });
+
     test('the service worker lists every file of the app shell, and only files that exist', () => {
         const sw = fs.readFileSync(path.join(WEB, 'service-worker.js'), 'utf8');
         const listed = new Set([...sw.matchAll(/^ {4}'([^']+)',$/gm)].map((m) => m[1]));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { before, describe, test } from 'node:test';
 import { loadNN, Status } from '../web/nn.js';
-import { DATA_FILES, flopsPerSample, validateSettings } from '../web/worker-core.js';
+import { DATA_FILES, validateSettings } from '../web/worker-core.js';
 import { BASE, WASM, dataFile, diskFetch, harness, memoryCaches, memoryStore } from './helpers/fakes.mjs';
 
 const FILES = Object.values(DATA_FILES);
@@ -144,9 +144,16 @@ describe('training', () => {
         await h.request('loadData', { baseUrl: BASE });
     });
 
-    test('flops per sample: forward, weight gradients, and input gradients but for the pixels', () => {
-        assert.equal(flopsPerSample([784, 512, 10]), 1636352); // 98.2 GFLOP an epoch of 60,000
-        assert.equal(flopsPerSample([784, 256, 128, 10]), 4 * 784 * 256 + 6 * (256 * 128 + 128 * 10));
+    test('describe: C\'s summary of the network the settings ask for, dense or convolutional', async () => {
+        const mlp = await h.request('describe', { settings: { arch: 'mlp', hidden: [256, 128] } });
+        assert.deepEqual(mlp.summary.map((l) => l.params), [200960, 32896, 1290]);
+        assert.equal(mlp.trainFlops, 1007104); // worked by hand: 4 x 234,752 multiply-adds + 2 x 34,048
+        const conv = await h.request('describe', { settings: { arch: 'convnet' } });
+        assert.equal(conv.paramCount, 93322);
+        assert.deepEqual(conv.summary[0].outputShape, [26, 26, 32]);
+        const bad = await h.send('describe', { settings: { arch: 'resnet' } });
+        assert.equal(bad.type, 'error');
+        assert.equal(bad.error.field, 'arch');
     });
 
     test('settings are checked field by field', () => {
@@ -172,6 +179,10 @@ describe('training', () => {
         assert.equal(field({ limit: 70000 }, 60000), 'limit');
         assert.equal(field({ optimizer: 'lbfgs' }), 'optimizer');
         assert.equal(field({ seed: -1 }), 'seed');
+        assert.equal(field({ arch: 'vgg' }), 'arch');
+        assert.equal(field({ arch: 'convnet', hidden: [0] }), null, 'the convnet has no hidden sizes to check');
+        assert.equal(validateSettings({ arch: 'convnet' }).batchSize, 64, 'the book\'s batch size follows the network');
+        assert.equal(validateSettings({}).batchSize, 128);
     });
 
     test('a short training posts progress a few times, epochs, and reaches a plausible accuracy', async () => {
@@ -198,7 +209,8 @@ describe('training', () => {
         const last = progress[progress.length - 1];
         assert.equal(last.threads, 1);
         assert.ok(last.samplesPerSecond > 0 && last.gflops > 0);
-        assert.equal(last.flopsPerSample, flopsPerSample([784, 512, 10]));
+        assert.equal(last.flopsPerSample, 1636352, '98.2 GFLOP an epoch of 60,000, as C counts it');
+        assert.equal(last.sparseInput, true);
         assert.ok(progress.flatMap((p) => p.points).every((pt) => Number.isFinite(pt.loss) && pt.x > 0 && pt.x <= 1));
         const epochs = h.events('epoch', reply.id);
         assert.equal(epochs.length, 1);

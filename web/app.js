@@ -13,6 +13,7 @@ import { renderCode, renderData, renderSummary } from './ui/notebook.js';
 import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
 import * as form from './ui/settings.js';
 import { DEFAULT_SETTINGS } from './training-settings.js';
+import { ARCHITECTURES, networkForSettings } from './architectures.js';
 
 const $ = (id) => document.getElementById(id);
 const NO_DIGIT = -40; // nn_status NN_ERR_NO_DIGIT
@@ -75,7 +76,8 @@ function formatDuration(s) {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-const layersText = (sizes) => sizes.join('-');
+/** How the model line names a network: 784-512-10 for a dense one, "convnet" otherwise. */
+const layersText = (m) => (m.arch === 'convnet' ? t('arch.convnetShort') : (m.sizes ?? []).join('-'));
 
 function readyStatus() {
     if (state.data) setStatus(state.model ? 'status.readyModel' : 'status.ready', { count: formatNumber(state.data.train.count) });
@@ -107,13 +109,13 @@ function renderModelInfo() {
     let text;
     if (!m) text = t('model.none');
     else if (state.phase === 'training' || state.phase === 'paused' || state.phase === 'stopping')
-        text = t('model.training', { layers: layersText(m.sizes) });
-    else if (m.source === 'imported') text = t('model.imported', { layers: layersText(m.sizes), name: m.name ?? '' });
+        text = t('model.training', { layers: layersText(m) });
+    else if (m.source === 'imported') text = t('model.imported', { layers: layersText(m), name: m.name ?? '' });
     else {
         const s = m.settings ?? {};
         const e = m.metrics?.epochs ?? 0;
         text = t('model.trained', {
-            layers: layersText(m.sizes),
+            layers: layersText(m),
             epochs: t(e === 1 ? 'unit.epoch' : 'unit.epochs', { n: Number.isInteger(e) ? e : formatNumber(e, 2) }),
             optimizer: { rmsprop: 'RMSprop', sgd: 'SGD', adam: 'Adam' }[s.optimizer] ?? s.optimizer ?? '?',
             batch: s.batchSize ?? '?',
@@ -129,13 +131,56 @@ function renderModelInfo() {
     $('model-info').textContent = text;
 }
 
-/** The code cells and summary: the loaded model's layers, else those of the settings. */
-function renderNotebookModel() {
+/** The form's settings, unparsable fields replaced by the defaults (for the code cells). */
+function formSettings() {
     const raw = form.readForm();
-    const settings = { ...DEFAULT_SETTINGS, ...Object.fromEntries(Object.entries(raw).filter(([, v]) => !Number.isNaN(v) && !(Array.isArray(v) && v.some(Number.isNaN)))) };
-    const sizes = state.model?.sizes ?? [784, ...settings.hidden, 10];
-    renderCode(sizes, settings);
-    renderSummary(sizes);
+    const ok = ([, v]) => !Number.isNaN(v) && !(Array.isArray(v) && v.some(Number.isNaN));
+    return { ...DEFAULT_SETTINGS, ...Object.fromEntries(Object.entries(raw).filter(ok)) };
+}
+
+/** C's summary of the network the settings ask for (the worker's describe), kept by its key. */
+const described = new Map();
+async function describe(settings) {
+    const key = JSON.stringify([settings.arch, settings.arch === 'mlp' ? settings.hidden : []]);
+    if (!described.has(key)) {
+        const answer = client.request('describe', { settings: { arch: settings.arch, hidden: settings.hidden } });
+        described.set(key, answer);
+        answer.catch(() => described.delete(key));
+    }
+    return described.get(key);
+}
+
+/** The code cells and summary: the model's layers when it is of the chosen network, else those
+ * the settings ask for (described by C through the worker). */
+function renderNotebookModel() {
+    const settings = formSettings();
+    document.querySelectorAll('[data-arch]').forEach((el) => (el.hidden = el.dataset.arch !== settings.arch));
+    form.showArchFields();
+    const m = state.model;
+    if (m?.layers && m.arch === settings.arch) {
+        renderCode(m, settings);
+        renderSummary(m.summary);
+        return;
+    }
+    renderCode(networkForSettings(settings), settings);
+    renderSummary(null);
+    if (!client) return;
+    describe(settings)
+        .then((d) => {
+            const now = formSettings();
+            const current = !(state.model?.layers && state.model.arch === now.arch);
+            if (current && now.arch === d.arch && JSON.stringify(networkForSettings(now)) === JSON.stringify(networkForSettings(settings)))
+                renderSummary(d.summary);
+        })
+        .catch(() => {}); // a bad field: its message shows when training starts
+}
+
+/** A new choice of network: its defaults (the book's batch size), fields and cells. */
+function onArchChange() {
+    const arch = $('arch').value;
+    $('batch-size').value = String(ARCHITECTURES[arch]?.batchSize ?? DEFAULT_SETTINGS.batchSize);
+    form.showError('batchSize', null);
+    renderNotebookModel();
 }
 
 function applyModel(model) {
@@ -242,7 +287,10 @@ function onTrainEvent(ev) {
             $('stat-gflops').textContent = formatNumber(ev.gflops, 1);
         }
         $('stat-threads').textContent = String(ev.threads ?? 1);
-        $('stat-sparse').textContent = t('stats.sparseValue', { sparse: ev.epochSparseBatches ?? ev.sparseBatches, batches: ev.epochBatches ?? ev.chunkBatches });
+        $('stat-sparse').textContent =
+            ev.sparseInput === false
+                ? t('stats.sparseNone')
+                : t('stats.sparseValue', { sparse: ev.epochSparseBatches ?? ev.sparseBatches, batches: ev.epochBatches ?? ev.chunkBatches });
         $('stat-elapsed').textContent = formatDuration(ev.elapsed);
         $('stat-eta').textContent = formatDuration(ev.eta);
         charts.addBatches(ev.points);
@@ -290,7 +338,7 @@ async function train(event) {
     state.training = { settings, last: null };
     setPhase('training');
     setStatus('status.training', { epoch: 1, epochs: settings.epochs });
-    applyModel({ sizes: [784, ...settings.hidden, 10], source: 'trained', settings, metrics: null });
+    applyModel({ arch: settings.arch, sizes: settings.arch === 'mlp' ? [784, ...settings.hidden, 10] : null, source: 'trained', settings, metrics: null });
     let result;
     try {
         result = await client.request('train', { settings }, { onEvent: onTrainEvent });
@@ -698,10 +746,8 @@ function wire() {
     });
     $('retry').addEventListener('click', () => loadData());
     $('settings').addEventListener('submit', train);
-    $('settings').addEventListener('input', () => {
-        if (!state.model) renderNotebookModel();
-        else renderCode(state.model.sizes, { ...DEFAULT_SETTINGS, ...form.readForm() });
-    });
+    $('settings').addEventListener('input', renderNotebookModel);
+    $('arch').addEventListener('change', onArchChange);
     $('pause').addEventListener('click', togglePause);
     $('stop').addEventListener('click', stop);
     $('reset').addEventListener('click', reset);

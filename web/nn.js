@@ -13,6 +13,7 @@ export const Status = Object.freeze({
   LEARNING_RATE: -6,
   OPTIMIZER: -7,
   THREADS: -8,
+  SHAPE: -9,
   IDX_MAGIC: -10,
   IDX_TYPE: -11,
   IDX_NDIM: -12,
@@ -36,11 +37,13 @@ export const Status = Object.freeze({
   STATE: -51,
 });
 
-const PHASES = ['input', 'forward1', 'forwardRest', 'backwardRest', 'gradient1', 'update'];
-
 export const OPTIMIZERS = ['rmsprop', 'sgd', 'adam'];
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+export const LAYER_KINDS = ['dense', 'conv2d', 'maxpool2d', 'flatten']; // nn_layer_kind order
+export const PADDINGS = ['valid', 'same'];
 export const SPARSE_MODES = ['auto', 'off', 'on'];
+const MAX_LAYERS = 16; // NN_MAX_LAYERS: the length of nn_timing's per-layer arrays
+const SPEC_FIELDS = 8; // kind, act, units, kh, kw, sh, sw, padding (wa_net_create_layers)
 
 /** An error from the C library: `code` is its nn_status, `message` its sentence. */
 export class NNError extends Error {
@@ -198,7 +201,7 @@ export class Engine {
     this.memory = memory;
     this.threads = 1;
     this.helpers = [];
-    this.io = exports.nn_alloc(256); // out-pointers and result arrays of every call
+    this.io = exports.nn_alloc(512); // out-pointers and result arrays of every call
   }
 
   /** Stops the helper threads (the engine goes on with one). */
@@ -254,26 +257,72 @@ export class Engine {
     return p;
   }
 
-  /** A network of dense layers: sizes [inputs, hidden..., classes]. */
-  createNetwork({ sizes = [784, 512, 10], activations, seed = 1 } = {}) {
+  /**
+   * A network. Either {inputShape, layers, seed}: inputShape [h, w, c] (channels last) or [n];
+   * layers like Keras' Sequential: {type: 'conv2d', filters, kernelSize, strides?, padding?,
+   * activation?}, {type: 'maxpool2d', poolSize, strides?, padding?}, {type: 'flatten'},
+   * {type: 'dense', units, activation?} (activations default to 'linear', as in Keras; the last
+   * layer must be dense with 'softmax'). Or the dense-only form {sizes: [inputs, hidden...,
+   * classes], activations?, seed} (relu hidden, softmax last). C checks every layer.
+   */
+  createNetwork({ sizes, activations, inputShape, layers, seed = 1 } = {}) {
+    if (layers !== undefined) return this.#createLayers(inputShape, layers, seed);
+    sizes ??= [784, 512, 10];
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every(Number.isInteger))
       throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
-    const layers = sizes.length - 1;
-    const sp = this.alloc(4 * sizes.length + 4 * layers);
+    const n = sizes.length - 1;
+    const sp = this.alloc(4 * sizes.length + 4 * n);
     try {
       new Int32Array(this.memory.buffer, sp, sizes.length).set(sizes);
       let ap = 0;
       if (activations) {
         const codes = activations.map((a) => (typeof a === 'number' ? a : ACTIVATIONS.indexOf(a)));
-        if (codes.length !== layers || codes.some((c) => c < 0))
+        if (codes.length !== n || codes.some((c) => c < 0))
           throw new NNError(Status.ACTIVATION, this.statusText(Status.ACTIVATION));
         ap = sp + 4 * sizes.length;
-        new Int32Array(this.memory.buffer, ap, layers).set(codes);
+        new Int32Array(this.memory.buffer, ap, n).set(codes);
       }
-      this.check(this.x.wa_net_create(this.io, layers, sp, ap, Number(seed)), 'network');
+      this.check(this.x.wa_net_create(this.io, n, sp, ap, Number(seed)), 'network');
       return new Network(this, this.ptrAt(this.io));
     } finally {
       this.x.nn_dealloc(sp);
+    }
+  }
+
+  #createLayers(inputShape, layers, seed) {
+    const bad = (code, what) => new NNError(code, `${this.statusText(code)} (${what})`);
+    if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(Number.isInteger))
+      throw bad(Status.LAYERS, 'inputShape must be [h, w, c] or [n]');
+    if (!Array.isArray(layers) || layers.length < 1 || layers.length > MAX_LAYERS)
+      throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
+    const input = inputShape.length === 3 ? [3, ...inputShape] : [1, 1, 1, inputShape[0]];
+    const pair = (v, name, i) => {
+      if (v === undefined) return [0, 0];
+      const p = Array.isArray(v) ? v : [v, v];
+      if (p.length !== 2 || !p.every(Number.isInteger)) throw bad(Status.LAYERS, `layer ${i + 1}: ${name}`);
+      return p;
+    };
+    const fields = layers.map((l, i) => {
+      const kind = LAYER_KINDS.indexOf(l?.type);
+      if (kind < 0) throw bad(Status.LAYERS, `layer ${i + 1}: unknown type "${l?.type}"`);
+      const act = ACTIVATIONS.indexOf(l.activation ?? 'linear');
+      if (act < 0) throw bad(Status.ACTIVATION, `layer ${i + 1}: unknown activation "${l.activation}"`);
+      const pad = PADDINGS.indexOf(l.padding ?? 'valid');
+      if (pad < 0) throw bad(Status.LAYERS, `layer ${i + 1}: padding "${l.padding}"`);
+      const units = l.type === 'dense' ? l.units : l.type === 'conv2d' ? l.filters : 0;
+      if (!Number.isInteger(units ?? 0)) throw bad(Status.LAYERS, `layer ${i + 1}: units`);
+      const [kh, kw] = pair(l.type === 'conv2d' ? l.kernelSize : l.type === 'maxpool2d' ? l.poolSize : undefined, 'size', i);
+      const [sh, sw] = pair(l.strides, 'strides', i);
+      return [kind, act, units ?? 0, kh, kw, sh, sw, pad];
+    });
+    const ip = this.alloc(16 + 4 * SPEC_FIELDS * layers.length);
+    try {
+      new Int32Array(this.memory.buffer, ip, 4).set(input);
+      new Int32Array(this.memory.buffer, ip + 16, SPEC_FIELDS * layers.length).set(fields.flat());
+      this.check(this.x.wa_net_create_layers(this.io, ip, layers.length, ip + 16, Number(seed)), 'network');
+      return new Network(this, this.ptrAt(this.io));
+    } finally {
+      this.x.nn_dealloc(ip);
     }
   }
 
@@ -471,10 +520,33 @@ export class Network {
     this.e = engine;
     this.ptr = ptr;
     const x = engine.x;
-    const layers = x.nn_net_layers(ptr);
-    this.sizes = Array.from({ length: layers + 1 }, (_, i) => x.nn_net_size(ptr, i));
-    this.activations = Array.from({ length: layers }, (_, l) => ACTIVATIONS[x.nn_net_activation(ptr, l)]);
+    const n = x.nn_net_layers(ptr);
+    this.sizes = Array.from({ length: n + 1 }, (_, i) => x.nn_net_size(ptr, i));
+    x.wa_net_input_shape(ptr, engine.io);
+    this.inputShape = shapeOf(engine.f64(engine.io, 4));
+    /** What C made of each layer: {type, activation, units, kernelSize, strides, padding,
+     * inputShape, outputShape, paramOffset, weights, biases, params, flops}. */
+    this.layers = Array.from({ length: n }, (_, i) => {
+      engine.check(x.wa_net_layer_info(ptr, i, engine.io), 'layer');
+      const v = engine.f64(engine.io, 20);
+      const type = LAYER_KINDS[v[0]];
+      const layer = { type, activation: ACTIVATIONS[v[1]] };
+      if (type === 'dense' || type === 'conv2d') layer.units = v[2];
+      if (type === 'conv2d' || type === 'maxpool2d')
+        Object.assign(layer, { kernelSize: [v[3], v[4]], strides: [v[5], v[6]], padding: PADDINGS[v[7]] });
+      return Object.assign(layer, {
+        inputShape: shapeOf(v.subarray(8, 12)),
+        outputShape: shapeOf(v.subarray(12, 16)),
+        paramOffset: v[16],
+        weights: v[17],
+        biases: v[18],
+        params: v[17] + v[18],
+        flops: v[19],
+      });
+    });
+    this.activations = this.layers.map((l) => l.activation);
     this.paramCount = x.nn_net_param_count(ptr);
+    this.trainFlops = x.nn_net_train_flops(ptr); // per sample: forward, gradients (nn.h)
   }
 
   get inputs() {
@@ -484,14 +556,9 @@ export class Network {
     return this.sizes[this.sizes.length - 1];
   }
 
-  /** Parameters per layer, as in Keras' model.summary(). */
+  /** The layers as Keras' model.summary() lists them: type, output shape, parameters. */
   summary() {
-    return this.activations.map((activation, l) => ({
-      inputs: this.sizes[l],
-      units: this.sizes[l + 1],
-      activation,
-      params: this.sizes[l] * this.sizes[l + 1] + this.sizes[l + 1],
-    }));
+    return this.layers.map((l) => ({ type: l.type, activation: l.activation, outputShape: l.outputShape, params: l.params }));
   }
 
   /** Probabilities (n x classes) for n inputs: Float32Array of floats in [0,1] or Uint8Array pixels. */
@@ -554,15 +621,15 @@ export class Network {
     return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();
   }
 
-  clone() {
-    this.e.check(this.e.x.nn_net_clone(this.e.io, this.ptr), 'clone');
-    return new Network(this.e, this.e.ptrAt(this.e.io));
-  }
-
   free() {
     if (this.ptr) this.e.x.nn_net_free(this.ptr);
     this.ptr = 0;
   }
+}
+
+/** [h, w, c] for rank 3, [n] for rank 1, from C's {rank, h, w, c}. */
+function shapeOf(v) {
+  return v[0] === 3 ? [v[1], v[2], v[3]] : [v[3]];
 }
 
 export class Dataset {
@@ -630,13 +697,20 @@ export class Trainer {
   }
 
   /**
-   * Milliseconds spent so far per phase: {input, forward1, forwardRest, backwardRest, gradient1,
-   * update} (see nn_trainer_timing in src/nn.h).
+   * Milliseconds spent so far per phase: {input, loss, update, forward: [per layer], backward:
+   * [per layer]} (nn_timing in src/nn.h).
    */
   timing() {
     this.e.x.wa_trainer_timing(this.ptr, this.e.io);
-    const v = this.e.f64(this.e.io, PHASES.length);
-    return Object.fromEntries(PHASES.map((k, i) => [k, v[i]]));
+    const v = this.e.f64(this.e.io, 3 + 2 * MAX_LAYERS);
+    const n = this.network.layers.length;
+    return {
+      input: v[0],
+      loss: v[1],
+      update: v[2],
+      forward: Array.from(v.subarray(3, 3 + n)),
+      backward: Array.from(v.subarray(3 + MAX_LAYERS, 3 + MAX_LAYERS + n)),
+    };
   }
 
   free() {

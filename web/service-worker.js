@@ -2,7 +2,7 @@
 // every file, so an update shows on the next load), the cached copy when the network fails. Only
 // the shell files below are handled: data files go straight to the network, and the training
 // worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
-const SHELL_CACHE = 'mnist-shell-v1';
+const SHELL_CACHE = 'mnist-shell-v2';
 const SHELL_FILES = [
     './',
     'app.js',
@@ -13,6 +13,7 @@ const SHELL_FILES = [
     'worker-core.js',
     'model-store.js',
     'training-settings.js',
+    'architectures.js',
     'ui/charts.js',
     'ui/digits.js',
     'ui/draw.js',

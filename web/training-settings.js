@@ -1,10 +1,13 @@
-// training-settings.js: the training settings' defaults, their validation and the FLOP count of a
-// dense network: shared by the page (to flag a bad field before sending) and the worker (which
-// checks again). No DOM and no wasm. A failed check names the field and an i18n key + params.
+// training-settings.js: the training settings' defaults and their validation, shared by the page
+// (to flag a bad field before sending) and the worker (which checks again). No DOM and no wasm.
+// A failed check names the field and an i18n key + params. The batch size's default follows the
+// network (web/architectures.js): 128 for the dense network, 64 for the convnet, as in the book.
+import { ARCHITECTURES, DEFAULT_ARCH } from './architectures.js';
 
 export const DEFAULT_SETTINGS = Object.freeze({
+    arch: DEFAULT_ARCH,
     epochs: 5,
-    batchSize: 128,
+    batchSize: ARCHITECTURES[DEFAULT_ARCH].batchSize,
     learningRate: 0, // 0: the optimiser's default (0.001 for RMSprop and Adam, 0.01 for SGD)
     optimizer: 'rmsprop',
     hidden: Object.freeze([512]),
@@ -16,7 +19,7 @@ export const DEFAULT_LEARNING_RATE = Object.freeze({ rmsprop: 0.001, sgd: 0.01, 
 export const LIMITS = Object.freeze({
     epochs: 1000,
     hiddenUnits: 4096, // 784-4096-10 is 3.3 M parameters: slow already, and the C limit is 16384
-    hiddenLayers: 6, // the C library takes 8 dense layers
+    hiddenLayers: 6, // the C library takes 16 layers (NN_MAX_LAYERS)
     learningRate: 10,
     seed: 0xffffffff,
 });
@@ -39,10 +42,13 @@ const isInt = (v) => Number.isInteger(v);
  * field. trainCount (optional): the size of the loaded training set, which bounds limit and batch.
  */
 export function validateSettings(input, trainCount = 0) {
-    const s = { ...DEFAULT_SETTINGS, ...input };
+    const arch = input?.arch ?? DEFAULT_SETTINGS.arch;
+    const s = { ...DEFAULT_SETTINGS, batchSize: ARCHITECTURES[arch]?.batchSize, ...input };
     const bad = (field, key, params, message) => {
         throw new SettingsError(field, key, params, message);
     };
+    if (!Object.hasOwn(ARCHITECTURES, s.arch))
+        bad('arch', 'err.arch', {}, `Unknown network "${s.arch}".`);
     if (!isInt(s.epochs) || s.epochs < 1 || s.epochs > LIMITS.epochs)
         bad('epochs', 'err.epochs', { max: LIMITS.epochs }, `Epochs must be a whole number from 1 to ${LIMITS.epochs}.`);
     if (!isInt(s.limit) || s.limit < 0)
@@ -58,27 +64,12 @@ export function validateSettings(input, trainCount = 0) {
         bad('learningRate', 'err.lr', { max: LIMITS.learningRate }, `Learning rate must be a number above 0 and at most ${LIMITS.learningRate} (empty: the default).`);
     if (!OPTIMIZER_NAMES.includes(s.optimizer))
         bad('optimizer', 'err.optimizer', {}, `Unknown optimiser "${s.optimizer}".`);
-    if (!Array.isArray(s.hidden) || s.hidden.length > LIMITS.hiddenLayers)
+    if (s.arch === 'mlp' && (!Array.isArray(s.hidden) || s.hidden.length > LIMITS.hiddenLayers))
         bad('hidden', 'err.hiddenLayers', { max: LIMITS.hiddenLayers }, `At most ${LIMITS.hiddenLayers} hidden layers.`);
-    for (const h of s.hidden)
+    for (const h of s.arch === 'mlp' ? s.hidden : [])
         if (!isInt(h) || h < 1 || h > LIMITS.hiddenUnits)
             bad('hidden', 'err.hiddenUnits', { max: LIMITS.hiddenUnits }, `Each hidden layer needs 1 to ${LIMITS.hiddenUnits} units.`);
     if (!isInt(s.seed) || s.seed < 0 || s.seed > LIMITS.seed)
         bad('seed', 'err.seed', { max: LIMITS.seed }, `Seed must be a whole number from 0 to ${LIMITS.seed}.`);
-    return { ...s, hidden: [...s.hidden] };
-}
-
-/**
- * Floating-point operations per training sample of a dense network with layer sizes `sizes`:
- * 4 * sum(in * out) + 2 * sum over layers but the first (in * out). The forward product X·W is
- * 2*in*out (a multiply and an add per weight), the weight gradient Xᵀ·dY as much again, and the
- * input gradient dY·Wᵀ as much for every layer but the first (the pixels need none). Biases,
- * activations and the optimiser are O(out) and left out. For 784-512-10 that is 1,636,352, or
- * 98.2 GFLOP an epoch, the count `npm run bench` uses. It is a dense-equivalent count: when the
- * sparse-input path skips zero pixels the machine does less; the useful work is the same.
- */
-export function flopsPerSample(sizes) {
-    let s = 0;
-    for (let i = 0; i + 1 < sizes.length; i++) s += (i === 0 ? 4 : 6) * sizes[i] * sizes[i + 1];
-    return s;
+    return { ...s, hidden: s.arch === 'mlp' ? [...s.hidden] : [] };
 }

@@ -3,12 +3,14 @@
 // Protocol, as sql.js: each request {id, type, ...} gets exactly one {id, type: 'done', result} or
 // {id, type: 'error', error: {message, code, file?, field?, key?, params?}}. Requests: init,
 // loadData {baseUrl}, train {settings}, pause, resume, stop, reset, predict {image}, evaluate,
-// exportModel, importModel {bytes, name}, status. Events carry the id of the long request they
-// belong to: download (loadData), progress and epoch (train).
+// exportModel, importModel {bytes, name}, status, describe. Events carry the id of the long request they
+// belong to: download (loadData), progress and epoch (train). describe {settings} returns what C
+// makes of the network the settings ask for (the page's summary before any training).
 import { NNError, Status } from './nn.js';
-import { flopsPerSample, validateSettings } from './training-settings.js';
+import { archOf, networkForSettings } from './architectures.js';
+import { validateSettings } from './training-settings.js';
 
-export { flopsPerSample, validateSettings };
+export { validateSettings };
 
 export const DATA_FILES = Object.freeze({
     trainImages: 'train-images-idx3-ubyte.gz',
@@ -21,6 +23,11 @@ export const MODEL_FILE_NAME = 'mnist-model.nnmf';
 const SIDE = 28;
 const INPUTS = SIDE * SIDE;
 const CLASSES = 10;
+/** Whether a network takes what the page gives: 28x28 images, flat or as (28, 28, 1), 10 classes. */
+const fitsPage = (net) =>
+    net.classes === CLASSES && (net.inputShape.length === 1 ? net.inputs === INPUTS : net.inputShape.join() === `${SIDE},${SIDE},1`);
+/** The settings a model brings with it when it was not trained here. */
+const settingsOf = (net) => (archOf(net.layers) === 'mlp' ? { arch: 'mlp', hidden: net.sizes.slice(1, -1) } : { arch: 'convnet' });
 const CHUNK_TARGET_MS = 70; // work between two yields to the event loop
 const EVAL_CHUNK = 2000; // test samples per evaluation slice (~50 ms)
 const GALLERY_SIZE = 24;
@@ -95,8 +102,11 @@ export function createCore({
     function modelInfo() {
         if (!network) return null;
         return {
+            arch: archOf(network.layers),
             sizes: network.sizes,
             activations: network.activations,
+            inputShape: network.inputShape,
+            layers: network.layers,
             summary: network.summary(),
             paramCount: network.paramCount,
             ...meta,
@@ -128,7 +138,7 @@ export function createCore({
         if (!record?.model) return null;
         try {
             const net = engine.loadModel(record.model);
-            if (net.inputs !== INPUTS || net.classes !== CLASSES) {
+            if (!fitsPage(net)) {
                 net.free();
                 return 'The saved model does not take 28x28 images in 10 classes; it was ignored.';
             }
@@ -460,8 +470,7 @@ export function createCore({
         if (loading) throw new WorkerError('Wait for the data to load.', Status.STATE);
         if (!data) throw new WorkerError('Load the data before training.', Status.STATE);
         const settings = validateSettings(input, data.train.count);
-        const sizes = [INPUTS, ...settings.hidden, CLASSES];
-        const net = engine.createNetwork({ sizes, seed: settings.seed });
+        const net = engine.createNetwork({ ...networkForSettings(settings), seed: settings.seed });
         let trainer;
         try {
             trainer = engine.createTrainer(net, data.train, {
@@ -484,7 +493,8 @@ export function createCore({
         let finish;
         t.done = new Promise((resolve) => (finish = resolve));
         training = t;
-        const flops = flopsPerSample(sizes);
+        const flops = net.trainFlops; // per sample, counted by C from the layers
+        const sparseInput = net.layers[0].type === 'dense'; // the first layer can skip zero pixels
         const trainCount = settings.limit || data.train.count;
         let chunk = 2; // batches per call, adapted to CHUNK_TARGET_MS
         let trainMs = 0; // time spent training, pauses excluded
@@ -517,6 +527,7 @@ export function createCore({
                 flopsPerSample: flops,
                 chunkBatches: win.batches,
                 sparseBatches: win.sparse,
+                sparseInput,
                 epochBatches,
                 epochSparseBatches: epochSparse,
                 threads: p.threads ?? engine.threads ?? 1,
@@ -677,17 +688,17 @@ export function createCore({
                 throw new WorkerError('No model file given.', Status.ARG);
             const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
             const net = engine.loadModel(u8); // validates everything; throws with the C message
-            if (net.inputs !== INPUTS || net.classes !== CLASSES) {
-                const got = `${net.inputs} inputs and ${net.classes} classes`;
+            if (!fitsPage(net)) {
+                const got = `inputs of shape (${net.inputShape.join(', ')}) and ${net.classes} classes`;
                 net.free();
-                throw new WorkerError(`This model takes ${got}; the page needs 784 (28x28) and 10.`, Status.MODEL_LAYERS);
+                throw new WorkerError(`This model takes ${got}; the page needs 28x28 images, (784) or (28, 28, 1), and 10 classes.`, Status.MODEL_LAYERS);
             }
             network?.free();
             network = net;
             meta = {
                 source: 'imported',
                 name: typeof name === 'string' ? name : MODEL_FILE_NAME,
-                settings: { hidden: net.sizes.slice(1, -1) },
+                settings: settingsOf(net),
                 metrics: null,
                 savedAt: null,
             };
@@ -696,6 +707,17 @@ export function createCore({
         },
         status() {
             return { model: modelInfo(), data: data?.info ?? null, training: Boolean(training), loading };
+        },
+        /** What C makes of the network these settings ask for: its layers, shapes, parameters. */
+        async describe({ settings: input }) {
+            await getEngine();
+            const settings = validateSettings(input ?? {});
+            const net = engine.createNetwork({ ...networkForSettings(settings), seed: 0 });
+            try {
+                return { arch: settings.arch, inputShape: net.inputShape, layers: net.layers, summary: net.summary(), paramCount: net.paramCount, trainFlops: net.trainFlops };
+            } finally {
+                net.free();
+            }
         },
     };
 

@@ -2,7 +2,8 @@
  * Input: byte 0 picks which options take fuzzed values (the others keep nn_train_defaults());
  * then, at fixed offsets, the optimiser, the raw bits of the learning rate, rho, momentum, beta1,
  * beta2 and epsilon, batch size, limit, sparse mode, threads, seed, the hidden layer (size and
- * activation) and the batches per nn_train call.
+ * activation), the batches per nn_train call, and (byte 49 odd) a convolutional network instead:
+ * filters, kernel, strides, padding and a pooling layer from bytes 50 to 52.
  * Properties: options are accepted exactly when they are in the ranges nn.h documents, and a
  * refusal names an option that is out of range; training returns NN_OK or NN_ERR_DIVERGED, the
  * latter with the weights of the call's start; weights stay finite; progress stays consistent. */
@@ -58,10 +59,33 @@ static int fuzz_train(const uint8_t *data, size_t size) {
     if (pick & 64) o.seed = (uint64_t)fuzz_u32(data, size, 36) << 32 | fuzz_u32(data, size, 40);
     int hidden = 1 + (int)fuzz_u8(data, size, 44) % 12;
     nn_activation act = (nn_activation)(fuzz_u8(data, size, 45) % 4);
-    int two = pick & 128, sizes[3] = {TR_SIDE * TR_SIDE, two ? hidden : TR_CLASSES, TR_CLASSES};
-    nn_activation acts[2] = {two ? act : NN_ACT_SOFTMAX, NN_ACT_SOFTMAX};
     nn_net *net = NULL;
-    FUZZ_CHECK(nn_net_create(&net, two ? 2 : 1, sizes, acts, 3) == NN_OK);
+    if (fuzz_u8(data, size, 49) & 1) { /* conv2d [maxpool2d] flatten dense: always valid here */
+        uint32_t g = fuzz_u8(data, size, 52);
+        int k = 1 + (int)fuzz_u8(data, size, 51) % TR_SIDE, same = g & 1, pool = g & 2;
+        nn_layer_spec specs[4] = {
+            {.kind = NN_LAYER_CONV2D,
+             .act = act,
+             .units = 1 + (int)fuzz_u8(data, size, 50) % 5,
+             .kh = k,
+             .kw = 1 + (int)(g >> 4) % k,
+             .sh = 1 + (int)(g >> 2) % 2,
+             .sw = 1,
+             .padding = same ? NN_PAD_SAME : NN_PAD_VALID},
+            {.kind = NN_LAYER_MAXPOOL2D,
+             .kh = 1 + (int)(g >> 3) % 2,
+             .kw = 1,
+             .padding = NN_PAD_SAME},
+            {.kind = NN_LAYER_FLATTEN},
+            {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = TR_CLASSES}};
+        if (!pool) specs[1] = specs[2], specs[2] = specs[3];
+        const nn_shape in = {3, TR_SIDE, TR_SIDE, 1};
+        FUZZ_CHECK(nn_net_create_layers(&net, in, pool ? 4 : 3, specs, 3) == NN_OK);
+    } else {
+        int two = pick & 128, sizes[3] = {TR_SIDE * TR_SIDE, two ? hidden : TR_CLASSES, TR_CLASSES};
+        nn_activation acts[2] = {two ? act : NN_ACT_SOFTMAX, NN_ACT_SOFTMAX};
+        FUZZ_CHECK(nn_net_create(&net, two ? 2 : 1, sizes, acts, 3) == NN_OK);
+    }
     if (!net) return NN_ERR_NOMEM;
 
     /* what nn.h documents, checked here independently of train.c */
@@ -71,7 +95,7 @@ static int fuzz_train(const uint8_t *data, size_t size) {
                   !train_in_unit(o.beta2) || !(o.epsilon > 0) || isinf(o.epsilon);
     int bad_lr = !(o.learning_rate >= 0) || isinf(o.learning_rate);
     int bad_batch = o.batch_size < 1 || o.batch_size > n;
-    int bad_threads = o.threads < 1 || o.threads > 64;
+    int bad_threads = o.threads < 1 || o.threads > NN_MAX_THREADS;
     int bad_arg = o.limit < 0 || (unsigned)o.sparse > NN_SPARSE_ON;
     nn_trainer *tr = (nn_trainer *)ds; /* not NULL: a failure must set NULL */
     int st = nn_trainer_create(&tr, net, ds, &o);

@@ -88,24 +88,25 @@ static void idx_seeds(void) {
     idx_pair("too-wide-130x130", 10, 1, 130, 130, 1, NULL); /* more pixels than NN_MAX_UNITS */
 }
 
-/* ---- model: a model file as nn_model_save writes it ---- */
+/* ---- model: model files as nn_model_save writes them (version 2), and version-1 files as the
+ * first release wrote them ---- */
 
-static void model_seed(const char *name, int L, const int *sizes, const nn_activation *acts,
-                       void (*corrupt)(uint8_t *p, size_t *n)) {
-    nn_net *net = NULL;
-    if (nn_net_create(&net, L, sizes, acts, 11) != NN_OK) {
-        fprintf(stderr, "make_corpus: cannot create the network of %s\n", name);
-        failures++;
-        return;
+/* The version-1 bytes of a dense network (nn_model_save writes version 2). */
+static size_t write_v1(const nn_net *netc, uint8_t *p) {
+    nn_net *net = (nn_net *)netc;
+    int L = nn_net_layers(net);
+    size_t np = nn_net_param_count(net), n = 12 + 4 * (size_t)(2 * L + 1) + 4 * np + 4;
+    uint8_t *q = p + 12;
+    memcpy(p, "NNMF", 4), le32(p + 4, 1), le32(p + 8, (uint32_t)L);
+    for (int i = 0; i <= L; i++, q += 4) le32(q, (uint32_t)nn_net_size(net, i));
+    for (int l = 0; l < L; l++, q += 4) le32(q, (uint32_t)nn_net_activation(net, l));
+    const float *w = nn_net_params(net);
+    for (size_t i = 0; i < np; i++, q += 4) {
+        uint32_t u;
+        memcpy(&u, &w[i], 4);
+        le32(q, u);
     }
-    size_t n = nn_model_size(net), written = 0;
-    uint8_t *p = malloc(n + 8);
-    if (p && nn_model_save(net, p, n, &written) == NN_OK) {
-        if (corrupt) corrupt(p, &written);
-        put("model", name, p, written);
-    }
-    free(p);
-    nn_net_free(net);
+    return n;
 }
 
 static void refresh_crc(uint8_t *p, size_t n) {
@@ -117,13 +118,49 @@ static void refresh_crc(uint8_t *p, size_t n) {
     le32(p + n - 4, ~c);
 }
 
-static void version2(uint8_t *p, size_t *n) { le32(p + 4, 2); }
+static void model_put(const char *name, nn_net *net, int v1, void (*corrupt)(uint8_t *, size_t *)) {
+    size_t n = nn_model_size(net) + 64, written = 0;
+    uint8_t *p = malloc(n + 8);
+    if (p && v1) written = write_v1(net, p), refresh_crc(p, written);
+    else if (p && nn_model_save(net, p, n, &written) != NN_OK) written = 0;
+    if (written) {
+        if (corrupt) corrupt(p, &written);
+        put("model", name, p, written);
+    }
+    free(p);
+}
+
+static void model_seed(const char *name, int L, const int *sizes, const nn_activation *acts, int v1,
+                       void (*corrupt)(uint8_t *p, size_t *n)) {
+    nn_net *net = NULL;
+    if (nn_net_create(&net, L, sizes, acts, 11) != NN_OK) {
+        fprintf(stderr, "make_corpus: cannot create the network of %s\n", name);
+        failures++;
+        return;
+    }
+    model_put(name, net, v1, corrupt);
+    nn_net_free(net);
+}
+
+static void conv_seed(const char *name, nn_shape in, int L, const nn_layer_spec *specs,
+                      void (*corrupt)(uint8_t *p, size_t *n)) {
+    nn_net *net = NULL;
+    if (nn_net_create_layers(&net, in, L, specs, 11) != NN_OK) {
+        fprintf(stderr, "make_corpus: cannot create the network of %s\n", name);
+        failures++;
+        return;
+    }
+    model_put(name, net, 0, corrupt);
+    nn_net_free(net);
+}
+
+static void version_3(uint8_t *p, size_t *n) { le32(p + 4, 3); }
 static void model_magic(uint8_t *p, size_t *n) { p[3] = 'G'; }
 static void model_trailing(uint8_t *p, size_t *n) { p[(*n)++] = 0; }
-static void softmax_hidden(uint8_t *p, size_t *n) {
+static void v1_softmax_hidden(uint8_t *p, size_t *n) {
     le32(p + 24, NN_ACT_SOFTMAX), refresh_crc(p, *n);
 }
-static void zero_units(uint8_t *p, size_t *n) { le32(p + 16, 0), refresh_crc(p, *n); }
+static void v1_zero_units(uint8_t *p, size_t *n) { le32(p + 16, 0), refresh_crc(p, *n); }
 static void nan_weight(uint8_t *p, size_t *n) { le32(p + *n - 8, 0x7fc00000u), refresh_crc(p, *n); }
 static void huge_weight(uint8_t *p, size_t *n) {
     le32(p + *n - 12, 0x7f000000u), refresh_crc(p, *n);
@@ -133,25 +170,67 @@ static void large_weight(uint8_t *p, size_t *n) { /* 1e37: finite, and below nn.
 }
 static void flipped(uint8_t *p, size_t *n) { p[*n / 2] ^= 0x10; }
 static void cut(uint8_t *p, size_t *n) { *n -= 9; }
+/* version 2: the first layer's fields start at 28, 8 of them */
+static void v2_kind_9(uint8_t *p, size_t *n) { le32(p + 28, 9), refresh_crc(p, *n); }
+static void v2_softmax_conv(uint8_t *p, size_t *n) {
+    le32(p + 28 + 4, NN_ACT_SOFTMAX), refresh_crc(p, *n);
+}
+static void v2_stride_0(uint8_t *p, size_t *n) { le32(p + 28 + 20, 0), refresh_crc(p, *n); }
+static void v2_kernel_big(uint8_t *p, size_t *n) { le32(p + 28 + 12, 9), refresh_crc(p, *n); }
+static void v2_rank_2(uint8_t *p, size_t *n) { le32(p + 8, 2), refresh_crc(p, *n); }
 
 static void model_seeds(void) {
     const int s1[2] = {2, 2}, s2[3] = {4, 3, 2}, s3[4] = {3, 5, 4, 3}, s4[3] = {6, 4, 10};
     const nn_activation a3[3] = {NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_SOFTMAX};
     const nn_activation a4[2] = {NN_ACT_LINEAR, NN_ACT_SOFTMAX};
-    model_seed("valid-2-2", 1, s1, NULL, NULL);
-    model_seed("valid-4-3-2-relu", 2, s2, NULL, NULL);
-    model_seed("valid-3-5-4-3-tanh-sigmoid", 3, s3, a3, NULL);
-    model_seed("valid-6-4-10-linear", 2, s4, a4, NULL);
-    model_seed("version-2", 2, s2, NULL, version2);
-    model_seed("magic", 2, s2, NULL, model_magic);
-    model_seed("trailing", 2, s2, NULL, model_trailing);
-    model_seed("softmax-hidden", 2, s2, NULL, softmax_hidden);
-    model_seed("zero-units", 2, s2, NULL, zero_units);
-    model_seed("nan-weight", 2, s2, NULL, nan_weight);
-    model_seed("huge-weight", 2, s2, NULL, huge_weight);
-    model_seed("large-weight", 2, s2, NULL, large_weight);
-    model_seed("checksum", 2, s2, NULL, flipped);
-    model_seed("truncated", 2, s2, NULL, cut);
+    model_seed("v1-valid-2-2", 1, s1, NULL, 1, NULL);
+    model_seed("v1-valid-4-3-2-relu", 2, s2, NULL, 1, NULL);
+    model_seed("v1-valid-3-5-4-3-tanh-sigmoid", 3, s3, a3, 1, NULL);
+    model_seed("v1-softmax-hidden", 2, s2, NULL, 1, v1_softmax_hidden);
+    model_seed("v1-zero-units", 2, s2, NULL, 1, v1_zero_units);
+    model_seed("v1-nan-weight", 2, s2, NULL, 1, nan_weight);
+    model_seed("v1-truncated", 2, s2, NULL, 1, cut);
+    model_seed("valid-2-2", 1, s1, NULL, 0, NULL);
+    model_seed("valid-4-3-2-relu", 2, s2, NULL, 0, NULL);
+    model_seed("valid-3-5-4-3-tanh-sigmoid", 3, s3, a3, 0, NULL);
+    model_seed("valid-6-4-10-linear", 2, s4, a4, 0, NULL);
+    model_seed("version-3", 2, s2, NULL, 0, version_3);
+    model_seed("magic", 2, s2, NULL, 0, model_magic);
+    model_seed("trailing", 2, s2, NULL, 0, model_trailing);
+    model_seed("nan-weight", 2, s2, NULL, 0, nan_weight);
+    model_seed("huge-weight", 2, s2, NULL, 0, huge_weight);
+    model_seed("large-weight", 2, s2, NULL, 0, large_weight);
+    model_seed("checksum", 2, s2, NULL, 0, flipped);
+    model_seed("truncated", 2, s2, NULL, 0, cut);
+    const nn_shape in5 = {3, 5, 4, 1}, in6 = {3, 6, 5, 2};
+    const nn_layer_spec c1[] = {
+        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_RELU, .units = 3, .kh = 3, .kw = 2},
+        {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2},
+        {.kind = NN_LAYER_FLATTEN},
+        {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 3}};
+    const nn_layer_spec c2[] = {
+        {.kind = NN_LAYER_CONV2D,
+         .act = NN_ACT_TANH,
+         .units = 2,
+         .kh = 2,
+         .kw = 3,
+         .sh = 2,
+         .sw = 1,
+         .padding = NN_PAD_SAME},
+        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_LINEAR, .units = 3, .kh = 1, .kw = 1},
+        {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 3, .sh = 1, .sw = 2, .padding = NN_PAD_SAME},
+        {.kind = NN_LAYER_FLATTEN},
+        {.kind = NN_LAYER_DENSE, .act = NN_ACT_SIGMOID, .units = 4},
+        {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 2}};
+    conv_seed("conv-pool-dense", in5, 4, c1, NULL);
+    conv_seed("conv-same-strides", in6, 6, c2, NULL);
+    conv_seed("conv-kind-9", in5, 4, c1, v2_kind_9);
+    conv_seed("conv-softmax", in5, 4, c1, v2_softmax_conv);
+    conv_seed("conv-stride-0", in5, 4, c1, v2_stride_0);
+    conv_seed("conv-kernel-9", in5, 4, c1, v2_kernel_big);
+    conv_seed("conv-rank-2", in5, 4, c1, v2_rank_2);
+    conv_seed("conv-nan-weight", in6, 6, c2, nan_weight);
+    conv_seed("conv-truncated", in6, 6, c2, cut);
 }
 
 /* ---- preprocess: flags, u32 width, u32 height, tile width, pixels ---- */
@@ -218,9 +297,10 @@ static void preprocess_seeds(void) {
 
 /* ---- train: which options are fuzzed, then their fields (see fuzz_train.c) ---- */
 
-static void train_seed(const char *name, uint8_t pick, int opt, float lr, float eps, int batch,
-                       int limit) {
-    uint8_t buf[49] = {0};
+static void train_seed_arch(const char *name, uint8_t pick, int opt, float lr, float eps, int batch,
+                            int limit, uint8_t conv, uint8_t filters, uint8_t kernel,
+                            uint8_t geometry) {
+    uint8_t buf[53] = {0};
     buf[0] = pick;
     buf[1] = (uint8_t)(opt + 1);
     memcpy(buf + 2, &lr, 4);
@@ -230,7 +310,13 @@ static void train_seed(const char *name, uint8_t pick, int opt, float lr, float 
     le32(buf + 26, (uint32_t)(batch + 1)), le32(buf + 30, (uint32_t)(limit + 1));
     buf[34] = 1, buf[35] = 2; /* sparse auto, 1 thread */
     buf[44] = 7, buf[45] = NN_ACT_RELU, buf[46] = 3, buf[47] = 8, buf[48] = 1;
-    put("train", name, buf, sizeof buf);
+    buf[49] = conv, buf[50] = filters, buf[51] = kernel, buf[52] = geometry;
+    put("train", name, buf, conv ? sizeof buf : 49);
+}
+
+static void train_seed(const char *name, uint8_t pick, int opt, float lr, float eps, int batch,
+                       int limit) {
+    train_seed_arch(name, pick, opt, lr, eps, batch, limit, 0, 0, 0, 0);
 }
 
 static void train_seeds(void) {
@@ -246,6 +332,10 @@ static void train_seeds(void) {
     memcpy(&nan, &nan_bits, 4);
     train_seed("lr-nan", 0xff, NN_OPT_ADAM, nan, 1e-7f, 4, 0);
     train_seed("epsilon-0", 0xff, NN_OPT_ADAM, 0.001f, 0.0f, 4, 0);
+    /* byte 52: bit 0 'same', bit 1 a pooling layer, bit 2 stride 2, bit 3 pool 2, bits 4+ kw */
+    train_seed_arch("conv-valid-pool", 0xff, NN_OPT_RMSPROP, 0.01f, 1e-7f, 4, 0, 1, 3, 1, 0x02);
+    train_seed_arch("conv-same-stride", 0xff, NN_OPT_ADAM, 0.01f, 1e-7f, 5, 0, 1, 4, 2, 0x1d);
+    train_seed_arch("conv-diverges", 0xff, NN_OPT_SGD, 1e30f, 1e-7f, 8, 0, 1, 2, 2, 0x0a);
 }
 
 int main(int argc, char **argv) {

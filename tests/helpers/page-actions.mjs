@@ -155,7 +155,7 @@ export async function gotoReady(page, url) {
 export async function fillSettings(page, settings) {
     for (const [id, value] of Object.entries(settings)) {
         const box = byTestId(page, id);
-        if (id === 'optimizer') await box.selectOption(String(value));
+        if (id === 'optimizer' || id === 'arch') await box.selectOption(String(value));
         else await box.fill(String(value));
     }
 }

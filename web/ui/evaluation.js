@@ -12,6 +12,34 @@ export function renderMetrics(metrics) {
     $('test-loss').textContent = metrics ? metrics.loss.toFixed(4) : '';
 }
 
+/** WCAG's relative luminance of an sRGB colour (0..255 channels). */
+function luminance(rgb) {
+    const [r, g, b] = rgb.map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+const INK = [28, 25, 23]; // the page's text colour
+const MIN_CONTRAST = 4.5; // WCAG AA for text of this size
+/** The cell's background, `color` at `alpha` over white, opaque, with dark or white text, each
+ * at least 4.5:1 against it: shades in between, where neither reaches it, are made darker until
+ * white text does (the scale keeps its order; a few middle steps are skipped). */
+function shade(td, color, alpha) {
+    for (let a = alpha; ; a = Math.min(1, a + 0.01)) {
+        const bg = color.map((c) => Math.round(255 + (c - 255) * a));
+        const l = luminance(bg);
+        const dark = (l + 0.05) / (luminance(INK) + 0.05);
+        const light = 1.05 / (l + 0.05);
+        if (dark >= MIN_CONTRAST || light >= MIN_CONTRAST || a >= 1) {
+            td.style.backgroundColor = `rgb(${bg.join(', ')})`;
+            td.style.color = dark >= light ? `rgb(${INK.join(', ')})` : '#fff';
+            return;
+        }
+    }
+}
+
 export function renderEvaluation(ev) {
     renderMetrics(ev);
     $('eval-details').hidden = !ev?.confusion;
@@ -55,10 +83,10 @@ export function renderEvaluation(ev) {
             td.title = t('eval.cell', { t: r, p: c, n });
             if (r === c) {
                 td.className = 'diag';
-                td.style.backgroundColor = `rgba(29, 78, 216, ${(0.15 + 0.75 * (n / total)).toFixed(3)})`;
+                shade(td, [29, 78, 216], 0.15 + 0.75 * (n / total));
             } else if (n > 0) {
                 td.className = 'off';
-                td.style.backgroundColor = `rgba(194, 65, 12, ${(0.08 + 0.6 * (n / (max || 1))).toFixed(3)})`;
+                shade(td, [194, 65, 12], 0.08 + 0.6 * (n / (max || 1)));
             } else td.className = 'zero';
         }
         const acc = row.insertCell();

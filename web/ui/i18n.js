@@ -32,6 +32,11 @@ const STATIC_ES = {
     'model.title': 'La red',
     'model.intro':
         'Dos capas densas (totalmente conectadas): 512 unidades con relu y después 10 con softmax, que devuelve diez probabilidades que suman 1, una por dígito.',
+    'model.arch': 'Red',
+    'arch.mlp': 'Densa (capítulo 2)',
+    'arch.convnet': 'Convolucional (capítulo 5)',
+    'model.introConv':
+        'Una red convolucional (convnet): tres capas Conv2D aprenden filtros de 3 × 3 que recorren la imagen, con MaxPooling2D entre ellas para reducir su tamaño a la mitad, y después Flatten y dos capas densas. Aprende patrones locales que valen en cualquier lugar de la imagen: con la cuarta parte de los parámetros de la red densa, comete más o menos la mitad de sus errores.',
     'model.layer': 'Capa (tipo)',
     'model.shape': 'Forma de salida',
     'model.params': 'Parámetros',
@@ -164,6 +169,9 @@ const STRINGS = {
     'progress.epoch': { en: 'batch {batch} of {batches}', es: 'lote {batch} de {batches}' },
     'progress.overall': { en: 'epoch {epoch} of {epochs} · {pct}', es: 'época {epoch} de {epochs} · {pct}' },
     'stats.sparseValue': { en: '{sparse} of {batches} batches', es: '{sparse} de {batches} lotes' },
+    'stats.sparseNone': { en: 'not used (a convolution comes first)', es: 'no se usa (primero hay una convolución)' },
+    'arch.convnetShort': { en: 'convnet', es: 'convolucional' },
+    'err.arch': { en: 'Unknown network.', es: 'Red desconocida.' },
     'log.epoch': {
         en: 'Epoch {epoch}/{epochs} - {seconds} s - loss: {loss} - acc: {acc} - test loss: {testLoss} - test acc: {testAcc}',
         es: 'Época {epoch}/{epochs} - {seconds} s - pérdida: {loss} - precisión: {acc} - pérdida en prueba: {testLoss} - precisión en prueba: {testAcc}',

@@ -1,10 +1,12 @@
 // settings.js: the training settings form: read (text -> numbers, with a message for what does not
 // parse), checked with training-settings.js (shared with the worker), fill (restoring the settings
 // of a saved model) and per-field messages next to the fields (aria-invalid + aria-describedby).
+// The network's choice (arch, in step 2) is one of the fields.
 import { SettingsError, validateSettings } from '../training-settings.js';
 import { t } from './i18n.js';
 
 const FIELDS = {
+    arch: 'arch',
     epochs: 'epochs',
     batchSize: 'batch-size',
     learningRate: 'learning-rate',
@@ -37,6 +39,7 @@ export function readForm() {
     const lrText = input('learningRate').value.trim().replace(',', '.');
     const hiddenText = input('hidden').value.trim();
     return {
+        arch: input('arch').value,
         epochs: wholeNumber(input('epochs').value, NaN),
         batchSize: wholeNumber(input('batchSize').value, NaN),
         // Empty means the optimiser's default (0 to the C library); a typed 0 is an error.
@@ -73,6 +76,7 @@ export function collect(trainCount) {
     const bad = [];
     // Every field on its own first, so that all messages show at once.
     for (const field of Object.keys(FIELDS)) {
+        if (field === 'hidden' && raw.arch !== 'mlp') continue; // the convnet has none
         try {
             validateSettings({ [field]: raw[field] }, 0);
         } catch (e) {
@@ -97,6 +101,7 @@ export function collect(trainCount) {
 
 export function fillForm(s) {
     if (!s) return;
+    if (s.arch) input('arch').value = s.arch;
     if (Number.isInteger(s.epochs)) input('epochs').value = String(s.epochs);
     if (Number.isInteger(s.batchSize)) input('batchSize').value = String(s.batchSize);
     if (typeof s.learningRate === 'number') input('learningRate').value = s.learningRate > 0 ? String(s.learningRate) : '';
@@ -116,4 +121,10 @@ export function showWorkerError(error) {
 
 export function setDisabled(disabled) {
     for (const field of Object.keys(FIELDS)) input(field).disabled = disabled;
+}
+
+/** The hidden-layer sizes belong to the dense network only: shown with it. */
+export function showArchFields() {
+    const mlp = input('arch').value === 'mlp';
+    document.getElementById('hidden-field').hidden = !mlp;
 }
