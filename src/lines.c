@@ -47,8 +47,8 @@ enum {
 #define BLOCK_HI 2.2     /*   median peak ... */
 #define BLOCK_DEV 0.6    /* ... and its profile stays within 0.6 x that (or DEV_MIN) of the */
 #define DEV_MIN 10.0     /*   line's median profile */
-#define SOLID 0.6       /* a line is dark at its centre (half its peak, and 6 sigmas of its */
-#define SOLID_NOISE 6.0 /*   blocks' noise) in 60% of the columns where it is seen */
+#define SOLID 0.6        /* a line is dark at its centre (half its peak, and 6 sigmas of its */
+#define SOLID_NOISE 6.0  /*   blocks' noise) in 60% of the columns where it is seen */
 #define MIN_COVER 0.35   /* a line is seen in at least half of the blocks where it is inside */
 #define EXTRA_COVER                                                                           \
     0.4 /* ... a single line (a margin), in 40% (a double one sees its twin), over 80% of the \
@@ -917,7 +917,8 @@ static double dark_sigma(const uint8_t *dark, size_t n) {
  * spacing. Only dots with a neighbour at about the spacing go. Returns the dots erased or -1. */
 /* 1 if (x, y), of darkness v, is a dot seen through a ring of radius R: the darkest pixel inside
  * the ring (strictly darker than those before it, so that a flat top counts once), the ring
- * (clipped to the picture) light, and at most max_area pixels inside half as dark as v. */
+ * (clipped to the picture, a quarter of it at least) light, and at most max_area pixels inside
+ * half as dark as v. */
 static int is_dot(const uint8_t *dark, int w, int h, int x, int y, int v, int R, int max_area,
                   double sigma) {
     double ring = 0;
@@ -936,7 +937,7 @@ static int is_dot(const uint8_t *dark, int w, int h, int x, int y, int v, int R,
                 big += 2 * q >= v;
             }
         }
-    if (2 * nring < 8 * R) return 0;
+    if (4 * nring < 8 * R) return 0; /* a quarter of the ring at least (a dot in a corner) */
     ring /= nring;
     return ring <= fmax(DOT_RING_MEAN * v, 2 * sigma) &&
            rmax <= fmax(DOT_RING_MAX * v, 4 * sigma) && big <= max_area;
@@ -951,13 +952,15 @@ static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **tran
     int *start = NULL, *order = NULL;
     float *nn = NULL;
     if (!ds) return -1;
-    for (int y = 1; y < h - 1; y++) {
+    for (int y = 0; y < h; y++) {
         const uint8_t *row = dark + (size_t)y * w;
-        for (int x = 1; x < w - 1; x++) {
+        for (int x = 0; x < w; x++) {
             int v = row[x];
             if (v < lo) continue;
-            if (row[x - 1] >= v || row[x + 1] > v || row[x - w - 1] >= v || row[x - w] >= v ||
-                row[x - w + 1] >= v || row[x + w - 1] > v || row[x + w] > v || row[x + w + 1] > v)
+            /* a quick look at the 3 x 3 neighbours first, inside the picture */
+            if (x > 0 && y > 0 && x < w - 1 && y < h - 1 &&
+                (row[x - 1] >= v || row[x + 1] > v || row[x - w - 1] >= v || row[x - w] >= v ||
+                 row[x - w + 1] >= v || row[x + w - 1] > v || row[x + w] > v || row[x + w + 1] > v))
                 continue;
             /* a small dot inside a ring of 4 pixels, or a large one inside one of 7 */
             int r = is_dot(dark, w, h, x, y, v, DOT_RING, DOT_MAX_AREA, sigma) ? DOT_RING

@@ -443,7 +443,8 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
         dark_row(f, y, 0, f->w, d, e);
         const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         for (int x = 0; x < f->w; x++)
-            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE)) hd[dbin(d[x])]++, nc++;
+            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE))
+                hd[dbin(d[x])]++, nc++;
     }
 #ifdef LINES_DEBUG
     if (getenv("DBG_CAND")) {
@@ -469,7 +470,10 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     lv->lo = (float)lo, lv->hi = (float)hi, lv->gate_e = (float)gate_e;
     lv->strong = (float)fmax(gate, 0.5 * (lo + hi));
 #ifdef LINES_DEBUG
-    fprintf(stderr, "levels: paper %.3f sigma %.4f gate %.3f gate_e %.1f lo %.3f hi %.3f strong %.3f cands %llu\n", m, sigma, gate, gate_e, lo, hi, lv->strong, (unsigned long long)nc);
+    fprintf(stderr,
+            "levels: paper %.3f sigma %.4f gate %.3f gate_e %.1f lo %.3f hi %.3f strong %.3f cands "
+            "%llu\n",
+            m, sigma, gate, gate_e, lo, hi, lv->strong, (unsigned long long)nc);
 #endif
     st = NN_OK;
 done:
@@ -842,7 +846,8 @@ static nn_status render_digit(field *f, const runs *rs, const comp *cs, const le
             float v = intensity(rowbuf[x], lv);
             /* what is left of a printed line is no fringe of the digit (its strong pixels,
              * the pen over the line, are in the mask already) */
-            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] <= LINED_CORE && !KEPT(x, y)) continue;
+            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] <= LINED_CORE && !KEPT(x, y))
+                continue;
             int near = v > 0 && KEPT(x, y);
             for (int dy = -1; dy <= 1 && v > 0 && !near; dy++)
                 for (int dx = -1; dx <= 1 && !near; dx++) near = KEPT(x + dx, y + dy);

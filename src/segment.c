@@ -25,9 +25,10 @@
 #define SEG_DIGIT_ASPECT 0.62 /*   typical width, which is 0.62 of the height without others */
 #define SEG_MAX_ASPECT 0.75   /*   and at most 0.75 of it */
 #define SEG_WIDE 1.6          /* a group this many typical widths wide, and wider than tall, */
-#define SEG_ALONE_ASPECT 1.9 /* or (alone) this much wider than tall: three touching digits or more */
-#define SEG_CUT_WINDOW 0.3    /* cuts are looked for within 0.3 digit widths of even positions */
-enum { SEG_MAX_SPLIT = 16 };  /* digits in one group at most */
+#define SEG_ALONE_ASPECT \
+    1.9                    /* or (alone) this much wider than tall: three touching digits or more */
+#define SEG_CUT_WINDOW 0.3 /* cuts are looked for within 0.3 digit widths of even positions */
+enum { SEG_MAX_SPLIT = 16 }; /* digits in one group at most */
 
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }

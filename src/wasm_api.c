@@ -158,7 +158,8 @@ EMSCRIPTEN_KEEPALIVE int wa_preprocess_number(const uint8_t *px, int width, int 
                                               float *out784, float *info, int *count) {
     nn_preprocess_info pi[NN_NUMBER_MAX_DIGITS];
     if (max_digits > NN_NUMBER_MAX_DIGITS) max_digits = NN_NUMBER_MAX_DIGITS;
-    int st = nn_preprocess_number(px, channels, width, height, flags, max_digits, out784, pi, count);
+    int st = nn_preprocess_number(px, channels, width, height, flags, max_digits, out784, pi,
+                                  count);
     for (int d = 0; st == NN_OK && d < *count; d++) {
         float *o = info + 10 * d;
         o[0] = (float)pi[d].x0, o[1] = (float)pi[d].y0, o[2] = (float)pi[d].x1;
