@@ -33,6 +33,7 @@ enum {
     DOT_RING = 4,      /* px: the ring around a dot that must be paper, */
     DOT_RING_BIG = 7,  /*   or for a large dot */
     EXTEND_MISS = 3,   /* columns past a line's extent that may fail to look like it */
+    TOP_PEAKS = 3,     /* coarse peaks also followed with their own slopes */
 };
 #define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
 #define MAX_CONVERGE 0.2 /* a family's slopes differ by at most this across the picture */
@@ -94,6 +95,8 @@ typedef struct frame {
 typedef struct family {
     double A, B; /* slope at the centre and its change per pixel of intercept */
     int peaks;   /* coarse peaks on that model */
+    int ntop;    /* the strongest coarse peaks, each a line of its own slope (a margin) */
+    double top_c[TOP_PEAKS], top_s[TOP_PEAKS];
 } family;
 
 typedef struct pline {
@@ -236,6 +239,15 @@ static nn_status coarse(const float *low, int lw, int lh, int vertical, double f
         if (fabs(B) * n_full > MAX_CONVERGE) B = 0, A = sy / sw;
     }
     fam->A = A, fam->B = B, fam->peaks = inl;
+    /* the strongest peaks, whatever their slope */
+    for (int t = 0; t < TOP_PEAKS; t++) {
+        int bi = -1;
+        for (int i = 0; i < np; i++)
+            if (pk[i].w > 0 && (bi < 0 || pk[i].w > pk[bi].w)) bi = i;
+        if (bi < 0) break;
+        fam->top_c[t] = pc[bi] + nc_full / 2.0, fam->top_s[t] = pk[bi].v, fam->ntop = t + 1;
+        pk[bi].w = 0;
+    }
 done:
     free(acc), free(pre), free(cnt), free(npre), free(best), free(m), free(kbest), free(pk);
     free(pc);
@@ -1095,6 +1107,20 @@ static nn_status search_family(search *S, int v, family fam) {
             if (ok && S->nl[v] < MAX_CAND) S->ls[v][S->nl[v]++] = L;
             else free(L.model);
         }
+    }
+    /* the strongest coarse peaks with their own slopes: a single line (a margin) that does
+     * not follow the family's slope */
+    for (int t = 0; t < fam.ntop; t++) {
+        pline L = {0};
+        L.c = fam.top_c[t], L.s = fam.top_s[t];
+        int dup = 0;
+        for (int k = 0; k < S->nl[v] && !dup; k++)
+            dup = fabs(centre_at(&S->ls[v][k], f.na, f.na / 2.0) - L.c) < 3.0;
+        if (dup) continue;
+        int ok = follow(&f, &L, &S->sc[v], S->max_width);
+        if (ok < 0) return NN_ERR_NOMEM;
+        if (ok && S->nl[v] < MAX_CAND) S->ls[v][S->nl[v]++] = L;
+        else free(L.model);
     }
     if ((S->per[v] = mark_periodic(S->ls[v], &S->nl[v], f.na)) < 0) return NN_ERR_NOMEM;
 #ifdef LINES_DEBUG

@@ -41,6 +41,8 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 #define PART_MIN 0.02     /* parts lighter than this share of the main stroke are specks */
 #define THIN_OUT 1.0      /* strokes thinner than this in the result (MNIST: 2.0, 1-3) ... */
 #define TARGET_OUT 2.0    /* ... are dilated to about this width */
+#define LINED_MIN_INK 24  /* on a lined page a digit has this many strong pixels at least, */
+#define LINED_MIN_SIDE 10 /* and a box this long */
 #define LINED_CORE 254    /* a divided-out line at least this dark (transmittance <= 240/255) */
                           /* leaves a pixel that is neither paper nor ink for the levels */
 
@@ -874,6 +876,17 @@ done:
     return st;
 }
 
+/* 1 if a kept component inside the picture is of a digit's size on a lined page (LINED_MIN_INK
+ * strong pixels, LINED_MIN_SIDE long): what lines leave behind (a speck where two crossed, the end
+ * of one at the picture's edge) is not. */
+static int lined_digit(const comp *cs, int32_t nc) {
+    for (int32_t c = 1; c <= nc; c++)
+        if (cs[c].keep && !cs[c].border && cs[c].count >= LINED_MIN_INK &&
+            imax(cs[c].x1 - cs[c].x0, cs[c].y1 - cs[c].y0) >= LINED_MIN_SIDE)
+            return 1;
+    return 0;
+}
+
 /* Marks the components of span d as kept; their strong pixels within its columns: box, count. */
 static int span_parts(comp *cs, int32_t nc, const runs *rs, const digit_span *d, rect *box) {
     int strong = 0;
@@ -934,6 +947,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
         int strong = select_parts(cs, nc, &rs, w, h, &box);
         st = strong < 0 ? NN_ERR_NOMEM : NN_ERR_NO_DIGIT;
         if (strong < MIN_INK_PIXELS) goto done;
+        if (nlines && !lined_digit(cs, nc)) goto done;
         st = render_digit(&f, &rs, cs, &lv, box, strong, 0, w, rowbuf, out784, info);
         if (st != NN_OK) goto done;
         *count = 1;
@@ -943,7 +957,7 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
         nn_preprocess_info di;
         for (int d = 0; d < nd && *count < max_digits && *count < NN_NUMBER_MAX_DIGITS; d++) {
             int strong = span_parts(cs, nc, &rs, spans + d, &box);
-            if (strong < MIN_INK_PIXELS) continue;
+            if (strong < MIN_INK_PIXELS || (nlines && !lined_digit(cs, nc))) continue;
             memset(&di, 0, sizeof di);
             st = render_digit(&f, &rs, cs, &lv, box, strong, spans[d].x0, spans[d].x1, rowbuf, one,
                               &di);

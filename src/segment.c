@@ -15,7 +15,7 @@
 #endif
 
 #define SEG_MIN_MASS 0.08 /* a digit's tall part weighs at least this share of the heaviest */
-#define SEG_TALL 0.5      /* ... is at least half as tall as the number's line */
+#define SEG_TALL 0.6      /* ... is at least 0.6 times as tall as the number's line */
 #define SEG_ON_LINE 0.5   /* ... and shares half of its height with its neighbour on the line, */
 #define SEG_MAX_GAP 2.0   /* which is at most twice its height away */
 #define SEG_OVERLAP 0.5   /* tall parts sharing half the narrower one's columns: one digit */

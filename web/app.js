@@ -9,6 +9,7 @@ import { createCharts } from './ui/charts.js';
 import { createPad } from './ui/draw.js';
 import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
+import { createNumberView } from './ui/number.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
 import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
 import * as form from './ui/settings.js';
@@ -456,6 +457,11 @@ async function evaluate() {
 // ---- drawing, upload and prediction ----
 
 const predictor = { busy: false, queued: null, generation: 0, timer: 0, first: 0, reading: 0 };
+// a number's digits (web/ui/number.js): the one chosen shows in the preview and the bars
+const numberView = createNumberView({ box: $('number-box'), number: $('number'), row: $('number-digits') }, (d) => {
+    paintDigit($('preview'), d.input);
+    showProbabilities(d.probabilities);
+});
 
 /** aria-busy on the prediction while an answer is on its way (a timer, a request or a queue). */
 function markBusy() {
@@ -508,8 +514,10 @@ function clearPrediction() {
     $('prediction').textContent = '';
     showProbabilities(null);
     blankDigit($('preview'));
+    numberView.clear();
     setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
 }
+
 
 /** Sends an image to the worker; one request in flight, the newest image waits its turn. */
 async function predict(image) {
@@ -533,10 +541,14 @@ async function predict(image) {
             { transfer: [image.data.buffer] },
         );
         if (generation !== predictor.generation) return; // cleared meanwhile
-        paintDigit($('preview'), r.input);
-        showProbabilities(r.probabilities);
-        $('prediction').textContent = String(r.digit);
-        setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
+        numberView.show(r); // the first digit into the preview and the bars
+        $('prediction').textContent = r.number;
+        if (r.digits.length > 1) {
+            const least = Math.min(...r.digits.map((d) => d.probability));
+            setDrawNote('draw.number', { number: r.number, n: r.digits.length, pct: percent(least, 1) });
+        } else {
+            setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
+        }
     } catch (e) {
         if (generation !== predictor.generation || e instanceof WorkerCrash) return;
         clearPrediction();

@@ -454,12 +454,11 @@ export class Engine {
       const st = this.x.wa_preprocess_number(p, width, height, channels, flags, max, out, info, this.io);
       this.check(st, 'image');
       const count = new Int32Array(this.memory.buffer, this.io, 1)[0];
-      const inputs = this.f32(out, 784 * count).slice();
-      const f = this.f32(info, 10 * count);
+      const f = this.f32(info, 10 * count).slice();
       const digits = Array.from({ length: count }, (_, d) => {
         const i = f.subarray(10 * d, 10 * d + 10);
         return {
-          input: inputs.subarray(784 * d, 784 * d + 784),
+          input: this.f32(out + 784 * 4 * d, 784).slice(),
           info: {
             box: { x0: i[0], y0: i[1], x1: i[2], y1: i[3] },
             lightOnDark: i[4] === 1,
@@ -479,7 +478,7 @@ export class Engine {
 
   /**
    * A written number read by network (784 inputs): {number: '2024', digits: [{digit,
-   * probability, probabilities, input, box, cut}], lines, lightOnDark}. Where touching digits
+   * probability, probabilities, input, box, cut, info}], lines, lightOnDark}. Where touching digits
    * were cut from one piece of ink, that piece is also read as one digit, and the reading the
    * network is surer of wins (the geometric mean of the pieces' probabilities against the whole's):
    * a wide digit and two touching ones look alike. Options as preprocessNumber's.
@@ -489,7 +488,7 @@ export class Engine {
       const probabilities = Array.from(network.predict(d.input));
       let digit = 0;
       for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[digit]) digit = k;
-      return { digit, probability: probabilities[digit], probabilities, input: d.input, box: d.info.box, cut: d.info.cut };
+      return { digit, probability: probabilities[digit], probabilities, input: d.input, box: d.info.box, cut: d.info.cut, info: d.info };
     };
     const cut = this.preprocessNumber(image, options);
     const first = cut.digits[0].info;

@@ -666,11 +666,20 @@ export function createCore({
             await getEngine();
             needModel();
             if (!image || !image.data) throw new WorkerError('No image given.', Status.ARG);
-            const { input, info } = engine.preprocess(image);
-            const probabilities = network.predict(input);
-            let digit = 0;
-            for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[digit]) digit = i;
-            return { input, probabilities, digit, confidence: probabilities[digit], info };
+            // several digits side by side are a number (web/ui/number.js shows them); the first
+            // digit's answer is also given as before
+            const { number, digits, lines } = engine.readNumber(network, image);
+            const { input, probabilities, digit, probability, info } = digits[0];
+            return {
+                input,
+                probabilities,
+                digit,
+                confidence: probability,
+                info,
+                number,
+                lines,
+                digits: digits.map((d) => ({ digit: d.digit, probability: d.probability, probabilities: d.probabilities, input: d.input, box: d.box })),
+            };
         },
         async evaluate() {
             needModel();

@@ -19,7 +19,7 @@ export const PAPER_RANGES = {
   lineWidth: [0.02, 0.07], // of the spacing, at least 0.6 px and at most 3 px
   lineContrast: [0.18, 0.6], // darkness of a line at its centre (1 - its transmittance)
   majorEvery: 5, // some squared pages: a darker, wider line every fifth
-  dotRadius: [0.05, 0.1], // of the spacing, at least 0.7 px and at most 3 px
+  dotRadius: [0.07, 0.12], // of the spacing, at least 0.7 px and at most 3 px
   tilt: [-8, 8], // degrees
   perspective: 0.07, // corners moved by up to this share of the picture: lines converge
   penWidth: [0.035, 0.08], // of the digit's height (a ballpoint), at least 1.3 px
@@ -208,7 +208,7 @@ function plan(mnist, rng, { kind, labels, touching }) {
     return [W / 2 + cos * du - sin * dv + rng.uniform(-pj, pj), H / 2 + sin * du + cos * dv + rng.uniform(-pj, pj)];
   });
   const toPage = homography([[0, 0], [W, 0], [W, H], [0, H]], corners);
-  const ruledBase = kind === 'ruled' && rng.next() < 0.85;
+  const ruledBase = kind === 'ruled' && rng.next() < 0.9;
   // light, table, blur, noise, compression
   const p = rng.uniform(...R.paper);
   const paper = [0, 1, 2].map(() => p * rng.uniform(0.97, 1.03));
@@ -232,9 +232,9 @@ function render(P, kind, table) {
   const ix0 = P.cx - P.inkW / 2 - pad;
   let baseY = P.cy + P.inkH / 2;
   if (kind === 'ruled' && P.ruledBase) {
-    // the baseline on the nearest ruled line (page plane), a little above or below it
+    // the baseline on the nearest ruled line (page plane): the digits sit on it, or cross it a little
     const s = P.spacing, off = P.phase[1] * s;
-    baseY = Math.round((baseY - off) / s) * s + off + ((P.seed % 7) / 6 - 0.5) * 0.3 * s;
+    baseY = Math.round((baseY - off) / s) * s + off + ((P.seed % 7) / 6 - 0.3) * 0.08 * s + 0.06 * P.inkH;
   }
   const iy0 = baseY - P.inkH * 1.25 - pad;
   for (const d of P.placed)
@@ -382,4 +382,12 @@ export function makePaperSet(mnist, { singles = 40, numbers = 30, seed = 15 } = 
     items.push({ kind: job.kind, label: job.labels.map((d) => d.label).join(''), indices, digits: job.labels.length, touching: job.touching, photo, plain, meta });
   });
   return items;
+}
+
+/** A page of each lined kind with nothing written on it: {kind, photo (RGBA), meta}. */
+export function makeBlankPages(mnist, { seed = 15 } = {}) {
+  return KINDS.filter((k) => k !== 'plain').map((kind, i) => {
+    const P = plan(mnist, makeRng(seed * 31 + i), { kind, labels: [], touching: false });
+    return { kind, photo: render(P, kind, false), meta: { kind, W: P.W, H: P.H, spacing: +P.spacing.toFixed(1) } };
+  });
 }
