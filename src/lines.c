@@ -1181,7 +1181,9 @@ nn_status lines_remove(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **line
             int n = 0;
             for (int i = 0; i < nl[1 - v]; i++)
                 if (o[i].periodic) sl[n++] = (float)o[i].s;
-            family alt = {-median(sl, n), 0, 0};
+            family alt;
+            memset(&alt, 0, sizeof alt);
+            alt.A = -median(sl, n);
             if (fabs(alt.A - fam[v].A) > 0.5 * SETTLE_RANGE &&
                 (st = search_family(&S, v, alt)) != NN_OK)
                 goto done;
