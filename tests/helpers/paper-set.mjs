@@ -245,22 +245,24 @@ function render(P, kind, table) {
         const X = Math.round(d.ox + x - ix0 + P.cx - P.inkW / 2), Y = Math.round(d.oy + y + baseY - iy0);
         if (X >= 0 && Y >= 0 && X < iw && Y < ih) inkRaster[Y * iw + X] = Math.max(inkRaster[Y * iw + X], c * P.opacity);
       }
+  // bilinear in the ink raster, which has a zero border of `pad` pixels (no bounds per tap)
   const inkAt = (x, y) => {
     const u = x - ix0 - 0.5, v = y - iy0 - 0.5;
-    if (u < -1 || v < -1 || u >= iw || v >= ih) return 0;
-    const x0 = Math.floor(u), y0 = Math.floor(v);
-    const fx = u - x0, fy = v - y0;
-    const g = (a, b) => (a >= 0 && b >= 0 && a < iw && b < ih ? inkRaster[b * iw + a] : 0);
-    return (g(x0, y0) * (1 - fx) + g(x0 + 1, y0) * fx) * (1 - fy) + (g(x0, y0 + 1) * (1 - fx) + g(x0 + 1, y0 + 1) * fx) * fy;
+    if (!(u >= 0 && v >= 0 && u < iw - 1 && v < ih - 1)) return 0;
+    const x0 = u | 0, y0 = v | 0, fx = u - x0, fy = v - y0, q = y0 * iw + x0;
+    return (inkRaster[q] * (1 - fx) + inkRaster[q + 1] * fx) * (1 - fy) + (inkRaster[q + iw] * (1 - fx) + inkRaster[q + iw + 1] * fx) * fy;
   };
   // page coordinates of each pixel centre
   const X = new Float32Array(W * H), Y = new Float32Array(W * H);
-  for (let v = 0; v < H; v++)
-    for (let u = 0; u < W; u++) {
-      const a = u + 0.5, b = v + 0.5, z = h[6] * a + h[7] * b + 1;
-      X[v * W + u] = (h[0] * a + h[1] * b + h[2]) / z;
-      Y[v * W + u] = (h[3] * a + h[4] * b + h[5]) / z;
+  for (let v = 0, i = 0; v < H; v++) {
+    const b = v + 0.5;
+    let nx = h[0] * 0.5 + h[1] * b + h[2], ny = h[3] * 0.5 + h[4] * b + h[5], z = h[6] * 0.5 + h[7] * b + 1;
+    for (let u = 0; u < W; u++, i++, nx += h[0], ny += h[3], z += h[6]) {
+      const r = 1 / z;
+      X[i] = nx * r;
+      Y[i] = ny * r;
     }
+  }
   const s = P.spacing, hw = P.lineW / 2, ox = P.phase[0] * s, oy = P.phase[1] * s;
   const rgb = new Float32Array(W * H * 3);
   const L = P.light, gx = Math.cos(L.angle), gy = Math.sin(L.angle), half = (Math.abs(gx) * W + Math.abs(gy) * H) / 2;
@@ -319,14 +321,17 @@ function render(P, kind, table) {
       rgb[3 * i + 2] = lum * pp2 * Math.max(0, t2) * (1 - c * k2);
     }
   if (P.sigma >= 0.3) blurRGB(rgb, W, H, P.sigma);
-  const data = new Uint8ClampedArray(W * H * 4);
-  const gauss = gaussTable();
+  const data = new Uint8Array(W * H * 4), gauss = gaussTable(), noise = P.noise;
   let q = P.seed | 0;
-  for (let i = 0; i < W * H; i++) {
-    for (let ch = 0; ch < 3; ch++, q = (Math.imul(q, 1103515245) + 12345) | 0) data[4 * i + ch] = rgb[3 * i + ch] + P.noise * gauss[(q >>> 16) & 0xffff];
-    data[4 * i + 3] = 255;
+  for (let i = 0, o = 0; i < 3 * W * H; i += 3, o += 4) {
+    for (let ch = 0; ch < 3; ch++) {
+      q = (Math.imul(q, 1103515245) + 12345) | 0; // an LCG's top bits index the normal table
+      const v = rgb[i + ch] + noise * gauss[(q >>> 16) & 0xffff] + 0.5;
+      data[o + ch] = v <= 0 ? 0 : v >= 255 ? 255 : v | 0;
+    }
+    data[o + 3] = 255;
   }
-  return { data: new Uint8Array(data.buffer), width: W, height: H };
+  return { data, width: W, height: H };
 }
 
 /**
