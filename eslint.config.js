@@ -1,5 +1,5 @@
 // eslint.config.js: ESLint 9 flat config for the project's JavaScript (run by `npm run lint`).
-// Everything is an ES module. web/ runs in the page (browser globals) except the workers, which
+// Everything is an ES module but web/boot.js (ES5, a classic script). web/ runs in the page (browser globals) except the workers, which
 // get worker globals only, so that a worker touching the DOM is an error; scripts/ and tests/ run
 // in Node (tests also get browser globals, for the code they hand to Playwright's page.evaluate).
 import js from '@eslint/js';
@@ -19,6 +19,11 @@ export default [
         files: ['web/**/*.js', 'web/**/*.mjs'],
         ignores: ['web/**/*worker*.js', 'web/**/*worker*.mjs'],
         languageOptions: { globals: globals.browser },
+    },
+    {
+        // a classic script that must parse in any browser, to say that the page cannot run there
+        files: ['web/boot.js'],
+        languageOptions: { ecmaVersion: 5, sourceType: 'script', globals: { ...globals.browser, Intl: 'readonly', Uint8Array: 'readonly' } },
     },
     {
         files: ['web/**/*worker*.js', 'web/**/*worker*.mjs'],

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { loadNN } from '../web/nn.js';
 import { network } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
+import { benchUnderLoad } from './lib/bench-load.mjs';
 
 const { values: args } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' } },
@@ -456,4 +457,7 @@ if (result.torchMlp?.[mt.threads]?.oursFasterBy)
 row('peak wasm memory, convnet training (goal <= 256 MB)', `${fmt(result.convnetPeakMemoryBytes / 1e6, 1)} MB`);
 
 mt.terminate();
+
+// ---- threads under load (scripts/lib/bench-load.mjs: a busy core, more threads than cores) ----
+result.underLoad = await benchUnderLoad({ quick: QUICK, data });
 console.log(JSON.stringify(result));

@@ -12,7 +12,9 @@
  *                       when missing, kept between runs, so that a long campaign can stop and resume
  *   --embed             only rewrite tests/fuzz/regress_inputs.h from tests/fuzz/corpus/<target>/ and
  *                       tests/regress/<target>/ (what tests/test_fuzz_regress.c replays), then exit
- * One libFuzzer process at a time, in-process (no -jobs/-workers), at nice 10: the machine is shared. */
+ * One libFuzzer process at a time, in-process (no -jobs/-workers), at nice 10: the machine is shared.
+ * The JS targets of the model importers (tfjs, onnx: tests/fuzz/fuzz_formats.mjs, seeds in
+ * tests/fuzz/formats/) run after them in Node for the same SECONDS or --runs. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,9 +29,11 @@ const HEADER = path.join(ROOT, 'tests', 'fuzz', 'regress_inputs.h');
 /* Inputs longer than these reach nothing new: a dataset of 130x130 images, a model file of a few
  * hundred weights, an image header and a 64x16 tile, every training option. */
 const MAX_LEN = { idx: 20000, model: 4096, preprocess: 1024, train: 128 };
+const JS_TARGETS = ['tfjs', 'onnx']; // tests/fuzz/fuzz_formats.mjs
 const USAGE =
     'usage: node scripts/fuzz.mjs [SECONDS] [--runs N] [--targets a,b] [--max-len t=N,...] [--timeout S] [--keep] [--corpus DIR]\n' +
-    '       node scripts/fuzz.mjs --embed';
+    '       node scripts/fuzz.mjs --embed\n' +
+    `targets: those built in build/fuzz, and ${JS_TARGETS.join(', ')} (JS)`;
 
 function parseArgs(argv) {
     const o = { seconds: null, runs: null, targets: null, maxLen: { ...MAX_LEN }, timeout: 30, keep: false };
@@ -222,11 +226,12 @@ async function main() {
         return 0;
     }
     const built = builtTargets();
-    if (built.length === 0) {
+    const jsTargets = (o.targets ?? JS_TARGETS).filter((t) => JS_TARGETS.includes(t));
+    const targets = (o.targets ?? built).filter((t) => !JS_TARGETS.includes(t));
+    if (built.length === 0 && targets.length + jsTargets.length === 0) {
         console.error('fuzz: no targets in build/fuzz: run node scripts/setup.mjs --fuzz (or npm run fuzz)');
         return 1;
     }
-    const targets = o.targets ?? built;
     const missing = targets.filter((t) => !built.includes(t));
     if (missing.length) {
         console.error(`fuzz: not built: ${missing.join(', ')} (built: ${built.join(', ')})`);
@@ -234,7 +239,7 @@ async function main() {
     }
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nn-fuzz-'));
     const limit = [o.seconds !== null && `${o.seconds} s`, o.runs !== null && `${o.runs} runs`].filter(Boolean).join(' or ');
-    console.log(`fuzz: ${targets.length} targets, ${limit} each, scratch ${scratch}`);
+    console.log(`fuzz: ${targets.length + jsTargets.length} targets, ${limit} each, scratch ${scratch}`);
     const results = [];
     for (const t of targets) {
         const t0 = Date.now();
@@ -254,6 +259,22 @@ async function main() {
             }
         }
         results.push(r);
+    }
+    if (jsTargets.length) {
+        const args = [path.join(ROOT, 'tests', 'fuzz', 'fuzz_formats.mjs'), '--targets', jsTargets.join(',')];
+        if (o.seconds !== null) args.push(String(o.seconds));
+        if (o.runs !== null) args.push('--runs', String(o.runs));
+        const code = await new Promise((resolve) => {
+            const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+            try {
+                os.setPriority(child.pid, 10);
+            } catch {
+                /* not allowed here: run at normal priority */
+            }
+            child.on('error', () => resolve(127));
+            child.on('close', (c, signal) => resolve(signal ? 128 : c));
+        });
+        results.push({ target: jsTargets.join(', '), ok: code === 0 });
     }
     const failed = results.filter((r) => !r.ok);
     if (failed.length === 0 && !o.keep) fs.rmSync(scratch, { recursive: true, force: true });

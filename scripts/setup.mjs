@@ -32,8 +32,9 @@ Installs what the project needs and builds it; every step is skipped when alread
   5. vendor           web/vendor/uPlot.esm.js and uPlot.min.css from node_modules/uplot/dist/
 
 Options:
-  --test        also chromium, chromium-driver, clang, libclang-rt-14-dev and clang-format,
-                and the sanitizer build build/asan (NN_SANITIZE=ON, clang, Debug)
+  --test        also chromium, chromium-driver, firefox-esr, webkit2gtk-driver, xvfb (the page
+                tests in three engines), clang, libclang-rt-14-dev and clang-format, and the
+                sanitizer build build/asan (NN_SANITIZE=ON, clang, Debug)
   --fuzz        also clang and libclang-rt-14-dev, and the libFuzzer build build/fuzz
   --build-only  system packages and the builds only (no npm ci, data or vendor files)
   --verbose     show the build tools' output even when they succeed
@@ -111,6 +112,11 @@ function hasClangRt() {
     return versions.some((v) => fs.existsSync(`${base}/${v}/lib/linux/libclang_rt.fuzzer-x86_64.a`));
 }
 
+/* webkit2gtk-driver brings WebKitWebDriver; MiniBrowser comes with its dependency libwebkit2gtk. */
+function hasWebKitDriver() {
+    return onPath('WebKitWebDriver') && fs.existsSync('/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser');
+}
+
 function systemRequirements(opts) {
     const reqs = [
         { pkg: 'emscripten', what: 'emcc', ok: () => onPath('emcc') && onPath('emcmake') },
@@ -124,6 +130,11 @@ function systemRequirements(opts) {
             { pkg: 'chromium', what: 'chromium', ok: () => onPath('chromium') },
             { pkg: 'chromium-driver', what: 'chromedriver', ok: () => onPath('chromedriver') },
             { pkg: 'clang-format', what: 'clang-format (npm run lint)', ok: () => onPath('clang-format') },
+            // the page tests in Firefox and WebKit (tests/engines.test.mjs): MiniBrowser has no
+            // headless mode, so it runs under Xvfb
+            { pkg: 'firefox-esr', what: 'Firefox ESR', ok: () => onPath('firefox-esr') },
+            { pkg: 'webkit2gtk-driver', what: 'WebKitWebDriver and MiniBrowser', ok: hasWebKitDriver },
+            { pkg: 'xvfb', what: 'Xvfb', ok: () => onPath('Xvfb') },
         );
     }
     if (opts.test || opts.fuzz) {

@@ -1,7 +1,8 @@
 /* net.c: a network as a sequence of layers (layer.h): creation (each kind checks its own shapes and
- * draws its own initial weights), cloning, what each layer is, prediction and evaluation. One
- * allocation holds all parameters; prediction pushes up to predict_rows rows at a time through
- * scratch sized at creation, calling each layer's forward on one thread. */
+ * draws its own initial weights), cloning, what each layer is, prediction and evaluation, and the
+ * look inside (every layer's output for one input, in one call). One allocation holds all
+ * parameters; prediction pushes up to predict_rows rows at a time through scratch sized at
+ * creation, calling each layer's forward on one thread. */
 #include "internal.h"
 #include "layers.h"
 
@@ -204,8 +205,10 @@ double nn_net_train_flops(const nn_net *net) {
     return f;
 }
 
-const float *net_forward_scratch(nn_net *net, int rows, const uint8_t *labels, double *loss_sum,
-                                 int *correct) {
+/* The layers' forward passes over rows already in net->scratch; returns the last layer's output
+ * (the logits), inside scratch. With trace (rows = 1), each layer's output is copied there too,
+ * one after the other (nn_net_activations' layout). */
+static float *forward_layers(nn_net *net, int rows, float *trace) {
     float *x = net->scratch, *y = net->scratch + (size_t)net->predict_rows * net->max_width;
     for (int i = 0; i < net->n_layers; i++) {
         const layer *l = &net->layers[i];
@@ -216,17 +219,45 @@ const float *net_forward_scratch(nn_net *net, int rows, const uint8_t *labels, d
                        .scratch = net->layer_scratch,
                        .thread_scratch = net->layer_scratch + net->layer_floats};
         ops->forward(l, &io, 0, 1);
-        if (ops->in_place) continue;
-        float *t = x;
-        x = y;
-        y = t;
+        if (!ops->in_place) {
+            float *t = x;
+            x = y;
+            y = t;
+        }
+        if (trace) {
+            memcpy(trace, x, (size_t)l->n_out * sizeof(float));
+            trace += l->n_out;
+        }
     }
+    return x;
+}
+
+const float *net_forward_scratch(nn_net *net, int rows, const uint8_t *labels, double *loss_sum,
+                                 int *correct) {
+    float *x = forward_layers(net, rows, NULL);
     int c = softmax_rows(x, rows, net_classes(net), labels, labels ? net->loss_rows : NULL);
     if (labels) {
         for (int r = 0; r < rows; r++) *loss_sum += net->loss_rows[r];
         *correct += c;
     }
     return x;
+}
+
+size_t nn_net_activations_size(const nn_net *net) {
+    if (!net) return 0;
+    size_t n = (size_t)net_classes(net);
+    for (int i = 0; i < net->n_layers; i++) n += (size_t)net->layers[i].n_out;
+    return n;
+}
+
+nn_status nn_net_activations(nn_net *net, const float *x, float *out, size_t cap) {
+    if (!net || !x || !out || cap < nn_net_activations_size(net)) return NN_ERR_ARG;
+    memcpy(net->scratch, x, (size_t)net->n_in * sizeof(float));
+    float *logits = forward_layers(net, 1, out);
+    const int classes = net_classes(net);
+    softmax_rows(logits, 1, classes, NULL, NULL);
+    memcpy(out + nn_net_activations_size(net) - classes, logits, (size_t)classes * sizeof(float));
+    return NN_OK;
 }
 
 nn_status nn_net_predict(nn_net *net, const float *x, int n, float *probs) {

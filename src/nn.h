@@ -186,6 +186,18 @@ nn_status nn_net_predict(nn_net *net, const float *x, int n, float *probs);
 /* The same for uint8 pixels scaled by 1/255 (IDX images). */
 nn_status nn_net_predict_u8(nn_net *net, const uint8_t *pixels, int n, float *probs);
 
+/* ---- a look inside: every layer's output for one input, in one call ---- */
+/* Floats nn_net_activations writes: the sum of every layer's output size (nn_net_size(net, 1..L))
+ * and then the classes once more. 0 for NULL. */
+size_t nn_net_activations_size(const nn_net *net);
+/* Runs one input x (nn_net_size(net, 0) floats, channels last) through the network and writes
+ * into out (cap floats, at least nn_net_activations_size) every layer's output one after the
+ * other, in layer order and each in its own layout (h, w, c channels last, or flat): after the
+ * layer's activation, except the last layer's, which is its logits before softmax; then the
+ * probabilities, the same bits nn_net_predict gives for x. Nothing is allocated. NN_ERR_ARG for
+ * a NULL pointer or a cap too small. */
+nn_status nn_net_activations(nn_net *net, const float *x, float *out, size_t cap);
+
 typedef struct nn_eval {
     double loss;     /* mean categorical cross-entropy */
     double accuracy; /* fraction in [0,1] */
@@ -325,10 +337,17 @@ nn_status nn_preprocess_number(const uint8_t *pixels, int channels, int width, i
  * helpers; elsewhere nn_threads_init accepts 1 only and training runs on the caller. ---- */
 /* Declares n threads (the caller and n-1 helpers that will call nn_thread_main(1..n-1)). */
 nn_status nn_threads_init(int n);
-/* A helper's loop: runs its share of each parallel region until nn_threads_stop. */
-void nn_thread_main(int index);
+/* A helper's loop: runs its share of each parallel region. Returns 0 after nn_threads_stop, or 1
+ * after a while without work: the caller lets its event loop run, then calls it again. */
+int nn_thread_main(int index);
 /* Ends the helpers' loops; back to one thread. */
 void nn_threads_stop(void);
+/* From the next parallel region on, uses at most n of the team's threads (1..n of
+ * nn_threads_init; NN_ERR_THREADS otherwise); the others sleep. Results do not change: a page
+ * uses it to fall back to fewer threads when more are slower. */
+nn_status nn_threads_limit(int n);
+/* Polls of a waiting thread before it sleeps (negative: the default); for the bench. */
+void nn_threads_set_spin(int polls);
 
 /* ---- measurement (bench.c), for `npm run bench` ---- */
 /* iters rounds of independent f32x4 multiply-adds: nn_bench_peak_flops_per_iter() flops each. */

@@ -6,10 +6,14 @@
 #define NN_THREADS_H
 
 /* Runs fn(ctx, t, nt) for t in 0..nt-1, t == 0 on the caller, and returns when all are done.
- * nt is clamped to the team's size. */
+ * nt is first clamped by team_threads(): a caller that gathers per-part results reads the parts
+ * of team_threads(nt), not of nt. */
 void team_run(int nt, void (*fn)(void *ctx, int t, int nt), void *ctx);
-/* Threads available (1 without helpers). */
+/* Threads of the team (1 without helpers): what scratch per thread is sized for. */
 int team_size(void);
+/* How many parts team_run(nt, ...) runs now: nt clamped to the team's size and to the limit of
+ * nn_threads_limit (which may change between two calls of nn_train). */
+int team_threads(int nt);
 
 /* The t-th of nt contiguous parts of [0, n), cut at multiples of align (the last part takes the
  * rest): [*begin, *end). */

@@ -259,7 +259,8 @@ static double step_gradients(step *s, int *correct) {
     nn_trainer *tr = s->tr;
     nn_net *net = tr->net;
     nn_timing *tm = &tr->timing;
-    const int L = net->n_layers, in = net->n_in, classes = net_classes(net), nt = tr->threads;
+    const int L = net->n_layers, in = net->n_in, classes = net_classes(net),
+              nt = team_threads(tr->threads);
     s->sparse = 0;
     if (tr->use_sb) {
         team_run(nt, phase_build, s);
@@ -305,10 +306,11 @@ static int train_batch(nn_trainer *tr, const uint32_t *idx, int nb, double *loss
     if (!isfinite(*loss)) return 1;
     s.t = ++tr->pos.step;
     double t0 = clock_ms();
-    team_run(tr->threads, phase_update, &s);
+    const int nt = team_threads(tr->threads);
+    team_run(nt, phase_update, &s);
     lap(&tr->timing.update_ms, t0);
     int bad = 0;
-    for (int t = 0; t < tr->threads; t++) bad |= s.bad[t];
+    for (int t = 0; t < nt; t++) bad |= s.bad[t];
     return bad;
 }
 
@@ -380,7 +382,7 @@ void nn_trainer_progress(const nn_trainer *tr, nn_progress *progress) {
     progress->epoch = p->epoch;
     progress->batch = p->batch;
     progress->batches_per_epoch = tr->batches_per_epoch;
-    progress->threads = tr->threads;
+    progress->threads = team_threads(tr->threads);
     progress->samples = p->samples;
     progress->loss = p->epoch_seen ? p->epoch_loss / p->epoch_seen : 0.0;
     progress->accuracy = p->epoch_seen ? (double)p->epoch_correct / p->epoch_seen : 0.0;

@@ -1,6 +1,7 @@
 // exactness.test.mjs: the ways of computing the same training give the same bits. The
 // sparse-input path (skipping the input's zeros) against the dense kernels, and two threads
-// against one: a few hundred batches of MNIST from one seed, weights compared bit for bit.
+// against one (and four, and a count changed between chunks): a few hundred batches of MNIST from
+// one seed, weights compared bit for bit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNN } from '../web/nn.js';
@@ -59,6 +60,31 @@ test('two threads give one thread\'s weights bit for bit, on both paths and with
   }
 });
 
+test('more threads than cores, and a thread count changed between chunks, still give one thread\'s weights', async () => {
+  const one = await trainBits({ threads: 1, sparse: 'auto', batches: 90 });
+  const four = await trainBits({ threads: 4, sparse: 'auto', batches: 90 });
+  assert.equal(four.threads, 4);
+  assertSameBits(one.bits, four.bits, '1 vs 4 threads');
+  // nn_threads_limit between two calls of train(): what the page's thread tuner does
+  const nn = await loadNN(undefined, { threads: 4 });
+  engines.push(nn);
+  const set = nn.createDataset(data.trainImages, data.trainLabels);
+  const net = nn.createNetwork({ seed: 11 });
+  const trainer = nn.createTrainer(net, set, { seed: 11, threads: 4 });
+  const used = [];
+  for (let done = 0, i = 0; done < 90; i++) {
+    const k = nn.useThreads([4, 1, 3, 2][i % 4]);
+    const p = trainer.train(Math.min(10, 90 - done));
+    done += p.chunkBatches;
+    used.push(p.threads);
+    assert.equal(p.threads, k, 'the progress reports the threads in use');
+  }
+  assert.deepEqual([...new Set(used)].sort(), [1, 2, 3, 4]);
+  assertSameBits(one.bits, new Uint32Array(net.params().buffer), 'a changing thread count');
+  assert.equal(nn.useThreads(9), 4, 'never more than the engine has');
+  assert.throws(() => nn.check(nn.x.nn_threads_limit(5)), /thread count/);
+});
+
 // Recorded with the code before layers became kinds (commit b149b4f): the CRC-32 of the weights
 // of 784-512-10 after 100 batches of seed 1, on every path. The redesign must not move a bit.
 const SEED1_100_BATCHES_CRC = 0xc394a227;
@@ -105,4 +131,21 @@ test('the convnet trained on two threads has one thread\'s weights bit for bit',
     bits.push(new Uint32Array(net.params().buffer));
   }
   assertSameBits(bits[0], bits[1], 'convnet, 1 vs 2 threads');
+});
+
+test('the convnet with the thread count changed between chunks (as the page\'s tuner does) has one thread\'s weights', async () => {
+  const bits = [];
+  for (const threads of [1, 3]) {
+    const nn = await loadNN(undefined, { threads });
+    engines.push(nn);
+    const set = nn.createDataset(data.trainImages, data.trainLabels);
+    const net = nn.createNetwork({ ...CONVNET, seed: 4 });
+    const trainer = nn.createTrainer(net, set, { seed: 4, batchSize: 64, threads });
+    for (let i = 0; i < 6; i++) {
+      const k = nn.useThreads([3, 1, 2][i % 3]);
+      assert.equal(trainer.train(3).threads, k);
+    }
+    bits.push(new Uint32Array(net.params().buffer));
+  }
+  assertSameBits(bits[0], bits[1], 'convnet, 1 thread vs 3, 1, 2 in turn');
 });

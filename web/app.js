@@ -10,8 +10,13 @@ import { createPad } from './ui/draw.js';
 import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
 import { createNumberView } from './ui/number.js';
+import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
-import { renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import { onConfusionCell, renderEvaluation, renderMetrics } from './ui/evaluation.js';
+import './ui/i18n-inside.js';
+import { createUnitsView } from './ui/units.js';
+import { createWhyView } from './ui/why.js';
+import { createConfusionImages } from './ui/confusion.js';
 import * as form from './ui/settings.js';
 import { DEFAULT_SETTINGS } from './training-settings.js';
 import { ARCHITECTURES, networkForSettings } from './architectures.js';
@@ -31,6 +36,7 @@ const state = {
     status: { key: 'status.starting', params: {} },
     training: null, // {settings, last progress}
     restarts: [],
+    threads: null, // the worker's {available, reason}
     modelNote: null, // {key, params} of the model line's last message
     drawNote: { key: 'draw.hint', params: {} },
     uploadUrl: null,
@@ -39,6 +45,10 @@ const state = {
 let client;
 let charts;
 let pad;
+let units; // the look inside: ui/units.js, ui/why.js, ui/confusion.js
+let why;
+let confusion;
+const request = (type, payload) => client.request(type, payload);
 
 // ---- small helpers ----
 
@@ -101,6 +111,7 @@ function updateControls() {
     $('data-url').disabled = busy;
     form.setDisabled(busy);
     $('model-export').disabled = !state.model || busy;
+    $('model-format').disabled = !state.model || busy;
     $('model-import').disabled = busy || p === 'starting';
     $('upload').disabled = p === 'starting';
 }
@@ -111,7 +122,12 @@ function renderModelInfo() {
     if (!m) text = t('model.none');
     else if (state.phase === 'training' || state.phase === 'paused' || state.phase === 'stopping')
         text = t('model.training', { layers: layersText(m) });
-    else if (m.source === 'imported') text = t('model.imported', { layers: layersText(m), name: m.name ?? '' });
+    else if (m.source === 'imported')
+        text = t(m.format && m.format !== 'nnmf' ? 'model.importedFormat' : 'model.imported', {
+            layers: layersText(m),
+            name: m.name ?? '',
+            format: t(`file.format.${m.format}`),
+        });
     else {
         const s = m.settings ?? {};
         const e = m.metrics?.epochs ?? 0;
@@ -186,6 +202,7 @@ function onArchChange() {
 
 function applyModel(model) {
     state.model = model;
+    units?.modelChanged(model, ['training', 'paused', 'stopping'].includes(state.phase));
     // The pad's note follows: "no model" <-> "draw a digit" (a shown result stays).
     if (!model && state.drawNote.key !== 'draw.noModel') clearPrediction();
     else if (model && state.drawNote.key === 'draw.noModel') setDrawNote('draw.hint');
@@ -269,6 +286,16 @@ function dataFailed(e) {
 
 // ---- training ----
 
+/** The thread count in use, "n of max" when the training measured that fewer are faster, and why. */
+function renderThreads(n, max) {
+    const el = $('stat-threads');
+    el.textContent = n < max ? t('stats.threadsOf', { n, max }) : String(n);
+    const reason = state.threads?.reason;
+    const note = max === 1 && reason ? t(`threads.${reason}`) : t(n < max ? 'threads.tuned' : 'threads.all', { n, max });
+    el.title = note;
+    el.dataset.reason = max === 1 ? (reason ?? '') : n < max ? 'slower' : '';
+}
+
 function onTrainEvent(ev) {
     if (ev.type === 'progress') {
         state.training.last = ev;
@@ -287,7 +314,7 @@ function onTrainEvent(ev) {
             $('stat-sps').textContent = formatNumber(ev.samplesPerSecond, 0);
             $('stat-gflops').textContent = formatNumber(ev.gflops, 1);
         }
-        $('stat-threads').textContent = String(ev.threads ?? 1);
+        renderThreads(ev.threads ?? 1, ev.threadsAvailable ?? ev.threads ?? 1);
         $('stat-sparse').textContent =
             ev.sparseInput === false
                 ? t('stats.sparseNone')
@@ -314,7 +341,7 @@ function onTrainEvent(ev) {
         });
         $('epoch-log').textContent += ($('epoch-log').textContent ? '\n' : '') + line;
         if (ev.saveError) showError(t('error.save', { message: ev.saveError }));
-    }
+    } else if (ev.type === 'units') units.show(ev.units);
 }
 
 async function train(event) {
@@ -516,8 +543,8 @@ function clearPrediction() {
     blankDigit($('preview'));
     numberView.clear();
     setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
+    why?.clear();
 }
-
 
 /** Sends an image to the worker; one request in flight, the newest image waits its turn. */
 async function predict(image) {
@@ -537,7 +564,7 @@ async function predict(image) {
     try {
         const r = await client.request(
             'predict',
-            { image: { data: image.data, width: image.width, height: image.height } },
+            { image: { data: image.data, width: image.width, height: image.height }, explain: why.wanted() },
             { transfer: [image.data.buffer] },
         );
         if (generation !== predictor.generation) return; // cleared meanwhile
@@ -549,6 +576,7 @@ async function predict(image) {
         } else {
             setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
         }
+        why.show(r.inside); // the look inside is of the first digit
     } catch (e) {
         if (generation !== predictor.generation || e instanceof WorkerCrash) return;
         clearPrediction();
@@ -634,15 +662,8 @@ async function onUpload(file) {
 async function exportModel() {
     $('model-error').hidden = true;
     try {
-        const { bytes, name } = await client.request('exportModel');
-        const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = name;
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        const { files } = await client.request('exportModel', { format: $('model-format').value });
+        download(files);
     } catch (e) {
         if (e instanceof WorkerCrash) return;
         $('model-error').textContent = t('model.exportError', { message: e.message });
@@ -650,12 +671,14 @@ async function exportModel() {
     }
 }
 
-async function importModel(file) {
-    if (!file) return;
+/** Our .nnmf, an .onnx, or a TensorFlow.js model.json with its .bin files, chosen or dropped together. */
+async function importModel(fileList) {
+    if (!fileList?.length) return;
     $('model-error').hidden = true;
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const files = await readFiles(fileList);
+    const name = mainName(files);
     try {
-        const r = await client.request('importModel', { bytes, name: file.name }, { transfer: [bytes.buffer] });
+        const r = await client.request('importModel', { files }, { transfer: files.map((f) => f.bytes.buffer) });
         applyModel(r.model);
         state.evaluation = null;
         renderEvaluation(null);
@@ -666,7 +689,7 @@ async function importModel(file) {
         if (state.data) await evaluate();
     } catch (e) {
         if (e instanceof WorkerCrash) return;
-        $('model-error').textContent = t('model.importError', { name: file.name, message: e.message.endsWith('.') ? e.message : `${e.message}.` });
+        $('model-error').textContent = t('model.importError', { name, message: e.message.endsWith('.') ? e.message : `${e.message}.` });
         $('model-error').hidden = false;
     }
 }
@@ -677,11 +700,13 @@ async function startWorker() {
     client.start();
     try {
         const init = await client.request('init');
+        state.threads = init.threads ?? null; // {available, reason}: why training runs on one thread
         applyModel(init.model);
         if (init.model?.settings) form.fillForm(init.model.settings);
         renderNotebookModel();
         if (init.restoreError) showError(t('error.restore', { message: init.restoreError }));
         clearPrediction();
+        units.reconnect();
         return true;
     } catch (e) {
         if (e instanceof WorkerCrash) return false;
@@ -735,6 +760,9 @@ function renderLanguage() {
     if (state.data) renderData(state.data);
     if (state.evaluation) renderEvaluation(state.evaluation);
     charts?.relabel();
+    units?.relabel();
+    why?.relabel();
+    confusion?.relabel();
     updateControls();
 }
 
@@ -770,10 +798,11 @@ function wire() {
     });
     acceptDrops([$('drop-zone'), $('drop-target')], onUpload);
     $('model-export').addEventListener('click', exportModel);
-    $('model-import').addEventListener('change', (e) => {
-        importModel(e.target.files?.[0]);
+    $('model-import').addEventListener('change', async (e) => {
+        await importModel(e.target.files);
         e.target.value = '';
     });
+    acceptModelDrops($('model-drop'), (files) => !$('model-import').disabled && importModel(files));
 }
 
 async function main() {
@@ -787,14 +816,23 @@ async function main() {
             $('upload-thumb').hidden = true;
             schedulePadPredict(true);
         },
+        // two fingers took the stroke back: the pad is as it was before it
+        onCancel: () => (pad.hasInk ? schedulePadPredict(true) : clearPad()),
     });
     buildProbabilities();
     wire();
     renderLanguage();
+    // boot.js explained a failed start (or a missing feature): stay out of its way. Otherwise the
+    // page is up and shows its own errors from here on.
+    if (globalThis.nnBoot && !globalThis.nnBoot.started()) return;
     renderData(null);
     renderEvaluation(null);
     clearPrediction();
     client = new NNClient({ url: new URL('./worker.js', import.meta.url), onCrash });
+    units = createUnitsView({ request });
+    why = createWhyView({ request, onShown: () => units.explained() });
+    confusion = createConfusionImages({ request });
+    onConfusionCell(confusion.show, confusion.clear);
     setPhase('starting');
     if (await startWorker()) await loadData();
     // After the first load, so that caching the shell does not compete with the data download.

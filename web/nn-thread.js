@@ -1,7 +1,8 @@
 // nn-thread.js: one helper thread of the threaded module (nn-mt.wasm). Started by loadNN in
 // web/nn.js as a module Worker (page) or a worker_threads Worker (Node); it instantiates the same
 // module on the shared memory, takes its own C stack and runs its share of every parallel region
-// of training (nn_thread_main) until the engine stops the team.
+// of training (nn_thread_main) until the engine stops the team, coming back to its event loop
+// whenever it has been idle for a while.
 import { moduleImports } from './nn.js';
 
 const IS_NODE = typeof globalThis.process?.versions?.node === 'string';
@@ -13,8 +14,18 @@ async function run({ module, memory, stack, stackSize, index }, post) {
   exports.emscripten_stack_set_limits(stack + stackSize, stack);
   exports.stackRestore(stack + stackSize);
   post('ready');
-  exports.nn_thread_main(index); // returns once nn_threads_stop is called
-  post('stopped');
+  // nn_thread_main returns 1 when it had no work for a while: let this worker's event loop run
+  // (the browser may need it, e.g. Firefox to navigate away), then go back in; 0 once stopped.
+  const channel = new MessageChannel();
+  const loop = () => {
+    if (exports.nn_thread_main(index)) channel.port2.postMessage(0);
+    else {
+      channel.port1.close();
+      post('stopped');
+    }
+  };
+  channel.port1.onmessage = loop;
+  loop();
 }
 
 if (IS_NODE) {

@@ -128,8 +128,91 @@ export function moduleImports(module, memory, getExports) {
 
 /** Whether this context can share memory with workers (a page must be cross-origin isolated). */
 export function canUseThreads() {
-  if (typeof SharedArrayBuffer !== 'function') return false;
-  return IS_NODE || globalThis.crossOriginIsolated === true;
+  return threadSupport().ok;
+}
+
+/**
+ * Whether threads can run here and, if not, why: {ok, reason} with reason one of
+ * 'not-isolated' (the page lacks COOP/COEP), 'no-shared-memory' (no SharedArrayBuffer although
+ * isolated: WebKitGTK by default), or null.
+ */
+export function threadSupport() {
+  if (!IS_NODE && globalThis.crossOriginIsolated !== true) return { ok: false, reason: 'not-isolated' };
+  if (typeof SharedArrayBuffer !== 'function') return { ok: false, reason: 'no-shared-memory' };
+  return { ok: true, reason: null };
+}
+
+/**
+ * Picks how many of an engine's threads training uses, by measuring: more threads are not always
+ * faster (another busy process, more threads than cores, a browser reporting cores it does not
+ * have). Chunks of training go round the candidates (all the threads, half, ..., 1) for a few
+ * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and
+ * fewer threads win a near tie (within `tie`). After recheckMs of training it measures again (in
+ * fewer rounds), since the load changes, and keeps its count unless another is faster by more
+ * than `keep`. The count never changes the results, only the speed.
+ *   const tuner = new ThreadTuner(engine.threads);
+ *   each chunk: engine.useThreads(tuner.threads); ...train...; tuner.record(samples, ms)
+ */
+export class ThreadTuner {
+  constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, keep = 0.05, skip = 2 } = {}) {
+    this.candidates = [];
+    for (let c = Math.max(1, Math.trunc(max)); ; c = Math.ceil(c / 2)) {
+      this.candidates.push(c);
+      if (c === 1) break;
+    }
+    this.options = { recheckRounds, recheckMs, tie, keep };
+    this.decided = false;
+    this.chosen = this.candidates[0]; // until measured: all of them
+    this.skip = this.candidates.length > 1 ? skip : 0;
+    this.sinceProbe = 0;
+    this.#probe(rounds);
+  }
+
+  #probe(rounds) {
+    this.queue = [];
+    this.rates = new Map(this.candidates.map((c) => [c, []]));
+    // alternate the order from round to round, so that a drift of the machine's speed hits all alike
+    for (let r = 0; r < rounds; r++) this.queue.push(...(r % 2 ? [...this.candidates].reverse() : this.candidates));
+    if (this.candidates.length === 1) this.queue = [];
+  }
+
+  /** The thread count for the next chunk. */
+  get threads() {
+    return this.skip > 0 || !this.queue.length ? this.chosen : this.queue[0];
+  }
+
+  /** Whether the next chunk is a measurement (for display: the count shown is `chosen`). */
+  get probing() {
+    return this.skip === 0 && this.queue.length > 0;
+  }
+
+  /** Reports the chunk just trained with `threads` threads: samples in ms milliseconds. */
+  record(samples, ms) {
+    if (!(samples > 0 && ms > 0)) return;
+    if (this.skip > 0) {
+      this.skip--;
+      return;
+    }
+    if (!this.queue.length) {
+      this.sinceProbe += ms;
+      if (this.sinceProbe >= this.options.recheckMs && this.candidates.length > 1) this.#probe(this.options.recheckRounds);
+      return;
+    }
+    this.rates.get(this.queue.shift()).push(samples / ms);
+    if (this.queue.length) return;
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    this.measured = new Map([...this.rates].map(([c, xs]) => [c, median(xs)]));
+    const best = Math.max(...this.measured.values());
+    const near = (rate, margin) => rate >= best * (1 - margin);
+    // a recheck keeps the count in use unless another is clearly faster: noise does not flip it
+    if (!(this.decided && near(this.measured.get(this.chosen), this.options.keep)))
+      this.chosen = Math.min(...[...this.measured].filter(([, rate]) => near(rate, this.options.tie)).map(([c]) => c));
+    this.decided = true;
+    this.sinceProbe = 0;
+  }
 }
 
 async function startHelper(module, memory, stack, index) {
@@ -190,7 +273,7 @@ export async function loadNN(source, { threads = 1 } = {}) {
     engine.terminate();
     throw e;
   }
-  engine.threads = wanted;
+  engine.threads = engine.activeThreads = wanted;
   return engine;
 }
 
@@ -199,9 +282,21 @@ export class Engine {
     this.x = exports;
     this.module = module;
     this.memory = memory;
-    this.threads = 1;
+    this.threads = 1; // threads the engine was loaded with
+    this.activeThreads = 1; // of which training uses (useThreads)
     this.helpers = [];
     this.io = exports.nn_alloc(512); // out-pointers and result arrays of every call
+  }
+
+  /**
+   * Uses at most n of the engine's threads from the next training step on (1..threads); the
+   * other helpers sleep. Results do not change. Returns the count now in use.
+   */
+  useThreads(n) {
+    const k = Math.max(1, Math.min(this.threads, Math.trunc(n) || 1));
+    if (this.helpers.length) this.check(this.x.nn_threads_limit(k), 'threads');
+    this.activeThreads = k;
+    return k;
   }
 
   /** Stops the helper threads (the engine goes on with one). */
@@ -210,7 +305,7 @@ export class Engine {
     this.x.nn_threads_stop();
     for (const w of this.helpers) w.terminate();
     this.helpers = [];
-    this.threads = 1;
+    this.threads = this.activeThreads = 1;
   }
 
   /** Bytes of wasm memory now; memory never shrinks, so this is also the peak so far. */
@@ -291,7 +386,8 @@ export class Engine {
 
   #createLayers(inputShape, layers, seed) {
     const bad = (code, what) => new NNError(code, `${this.statusText(code)} (${what})`);
-    if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(Number.isInteger))
+    const int32 = (v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31; // C's int, unwrapped
+    if (!Array.isArray(inputShape) || ![1, 3].includes(inputShape.length) || !inputShape.every(int32))
       throw bad(Status.LAYERS, 'inputShape must be [h, w, c] or [n]');
     if (!Array.isArray(layers) || layers.length < 1 || layers.length > MAX_LAYERS)
       throw new NNError(Status.LAYERS, this.statusText(Status.LAYERS));
@@ -299,7 +395,7 @@ export class Engine {
     const pair = (v, name, i) => {
       if (v === undefined) return [0, 0];
       const p = Array.isArray(v) ? v : [v, v];
-      if (p.length !== 2 || !p.every(Number.isInteger)) throw bad(Status.LAYERS, `layer ${i + 1}: ${name}`);
+      if (p.length !== 2 || !p.every(int32)) throw bad(Status.LAYERS, `layer ${i + 1}: ${name}`);
       return p;
     };
     const fields = layers.map((l, i) => {
@@ -310,7 +406,7 @@ export class Engine {
       const pad = PADDINGS.indexOf(l.padding ?? 'valid');
       if (pad < 0) throw bad(Status.LAYERS, `layer ${i + 1}: padding "${l.padding}"`);
       const units = l.type === 'dense' ? l.units : l.type === 'conv2d' ? l.filters : 0;
-      if (!Number.isInteger(units ?? 0)) throw bad(Status.LAYERS, `layer ${i + 1}: units`);
+      if (!int32(units ?? 0)) throw bad(Status.LAYERS, `layer ${i + 1}: units`);
       const [kh, kw] = pair(l.type === 'conv2d' ? l.kernelSize : l.type === 'maxpool2d' ? l.poolSize : undefined, 'size', i);
       const [sh, sw] = pair(l.strides, 'strides', i);
       return [kind, act, units ?? 0, kh, kw, sh, sw, pad];
@@ -615,9 +711,74 @@ export class Network {
     }
   }
 
+  /**
+   * Every layer's output for one input (Float32Array or Uint8Array pixels, as predict takes), from
+   * one call into C (nn_net_activations): {layers: [Float32Array per layer, in its outputShape,
+   * channels last], logits (the last layer's, before softmax), probabilities (predict's bits)}.
+   * The arrays are views of one copy.
+   */
+  layerOutputs(input) {
+    if (input?.length !== this.inputs) throw new NNError(Status.INPUT_SIZE, this.e.statusText(Status.INPUT_SIZE));
+    const e = this.e;
+    const x = input instanceof Uint8Array ? Float32Array.from(input, (v) => v / 255) : Float32Array.from(input);
+    const n = e.x.nn_net_activations_size(this.ptr);
+    const ip = e.copyIn(new Uint8Array(x.buffer));
+    const op = e.alloc(4 * n);
+    try {
+      e.check(e.x.nn_net_activations(this.ptr, ip, op, n), 'activations');
+      const all = e.f32(op, n).slice();
+      let at = 0;
+      const layers = this.layers.map((l) => {
+        const size = l.outputShape.reduce((a, b) => a * b, 1);
+        at += size;
+        return all.subarray(at - size, at);
+      });
+      return { layers, logits: layers[layers.length - 1], probabilities: all.subarray(at, at + this.classes) };
+    } finally {
+      e.x.nn_dealloc(ip);
+      e.x.nn_dealloc(op);
+    }
+  }
+
+  /** Copies of one layer's parameters: {weights (Keras' layout; null with weights: false), biases}. */
+  layerParams(i, { weights = true } = {}) {
+    const l = this.layers[i];
+    if (!l) throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
+    const p = this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset;
+    return { weights: weights ? this.e.f32(p, l.weights).slice() : null, biases: this.e.f32(p + 4 * l.weights, l.biases).slice() };
+  }
+
+  /**
+   * The weights into some units of dense layer i, copied unit by unit: unit units[k]'s
+   * inputs-long column of W at [k * inputs, (k + 1) * inputs), without copying the rest of W.
+   */
+  unitWeights(i, units) {
+    const l = this.layers[i];
+    if (l?.type !== 'dense' || !units.every((u) => Number.isInteger(u) && u >= 0 && u < l.units))
+      throw new NNError(Status.ARG, this.e.statusText(Status.ARG));
+    const n = l.weights / l.units;
+    const w = this.e.f32(this.e.x.nn_net_params(this.ptr) + 4 * l.paramOffset, l.weights);
+    const out = new Float32Array(units.length * n);
+    units.forEach((u, k) => {
+      for (let r = 0; r < n; r++) out[k * n + r] = w[r * l.units + u];
+    });
+    return out;
+  }
+
   /** A copy of all parameters (layer by layer: W then b). */
   params() {
     return this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).slice();
+  }
+
+  /**
+   * Overwrites all parameters (as params() lists them). Nothing checks the values: to use
+   * weights from outside, save() and engine.loadModel() the result, which checks them all
+   * (web/formats/index.js does so).
+   */
+  setParams(values) {
+    if (!(values instanceof Float32Array) || values.length !== this.paramCount)
+      throw new NNError(Status.ARG, `${this.e.statusText(Status.ARG)} (${this.paramCount} parameters expected)`);
+    this.e.f32(this.e.x.nn_net_params(this.ptr), this.paramCount).set(values);
   }
 
   free() {

@@ -2,11 +2,13 @@
 // every file, so an update shows on the next load), the cached copy when the network fails. Only
 // the shell files below are handled: data files go straight to the network, and the training
 // worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
-const SHELL_CACHE = 'mnist-shell-v2';
+const SHELL_CACHE = 'mnist-shell-v4';
 const SHELL_FILES = [
     './',
+    'boot.js',
     'app.js',
     'style.css',
+    'inside.css',
     'nn.js',
     'nn.wasm',
     'worker.js',
@@ -14,15 +16,29 @@ const SHELL_FILES = [
     'model-store.js',
     'training-settings.js',
     'architectures.js',
+    'formats/index.js',
+    'formats/common.js',
+    'formats/onnx.js',
+    'formats/protobuf.js',
+    'formats/tfjs.js',
+    'inside.js',
     'ui/charts.js',
+    'ui/colormap.js',
+    'ui/confusion.js',
     'ui/digits.js',
     'ui/draw.js',
     'ui/evaluation.js',
+    'ui/feature-maps.js',
     'ui/i18n.js',
+    'ui/model-files.js',
+    'ui/i18n-inside.js',
     'ui/nn-client.js',
     'ui/notebook.js',
     'ui/settings.js',
+    'ui/tile-grid.js',
+    'ui/units.js',
     'ui/upload.js',
+    'ui/why.js',
     'vendor/uPlot.esm.js',
     'vendor/uPlot.min.css',
 ];

@@ -3,12 +3,19 @@
 // Protocol, as sql.js: each request {id, type, ...} gets exactly one {id, type: 'done', result} or
 // {id, type: 'error', error: {message, code, file?, field?, key?, params?}}. Requests: init,
 // loadData {baseUrl}, train {settings}, pause, resume, stop, reset, predict {image}, evaluate,
-// exportModel, importModel {bytes, name}, status, describe. Events carry the id of the long request they
+// exportModel {format?}, importModel {files: [{name, bytes}]} (or {bytes, name}), status, describe. Events carry the id of the long request they
 // belong to: download (loadData), progress and epoch (train). describe {settings} returns what C
 // makes of the network the settings ask for (the page's summary before any training).
-import { NNError, Status } from './nn.js';
+// The look inside (inside.js): watch {units, intervalMs} asks for the first layer's weights as `units` events
+// of a training (at most every UNITS_INTERVAL_MS); units returns them now; predict {explain}
+// adds every layer's output and the contributions to the answer, explain redoes that for the last
+// input; confusionImages {label, predicted, first, count} lists the test images of a cell of the
+// last detailed evaluation.
+import { NNError, Status, ThreadTuner } from './nn.js';
+import { UNITS_INTERVAL_MS, explain as explainInput, transferables, unitsSnapshot } from './inside.js';
 import { archOf, networkForSettings } from './architectures.js';
 import { validateSettings } from './training-settings.js';
+import { FormatError, exportFiles, importFiles } from './formats/index.js';
 
 export { validateSettings };
 
@@ -31,6 +38,9 @@ const settingsOf = (net) => (archOf(net.layers) === 'mlp' ? { arch: 'mlp', hidde
 const CHUNK_TARGET_MS = 70; // work between two yields to the event loop
 const EVAL_CHUNK = 2000; // test samples per evaluation slice (~50 ms)
 const GALLERY_SIZE = 24;
+const CELL_IMAGES = 60; // test images of a confusion cell per request
+// Requests whose results are copies made for the reply: their buffers are transferred.
+const FRESH_RESULTS = new Set(['predict', 'explain', 'units', 'confusionImages']);
 // A 1x1 image IDX file: paired with a labels file it tells whether the labels parse (see parsePair).
 const TINY_IMAGES = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
 
@@ -80,6 +90,10 @@ export function createCore({
     let training = null; // {id, paused, stop, discard, resume, done}
     let loading = false;
     let restored = false;
+    let watchUnits = false; // the page shows the units: post their weights while training
+    let watchInterval = 0; // and wants them no more often than this (ms), on top of UNITS_INTERVAL_MS
+    let lastInput = null; // the last input predicted, for explain
+    let details = null; // {network, predicted, confidence} of the last detailed evaluation
 
     const getEngine = () => {
         enginePromise ??= Promise.resolve()
@@ -420,24 +434,25 @@ export function createCore({
     // ---- evaluation ----
 
     /** Test-set evaluation in slices (so that the worker keeps answering), with details if asked. */
-    async function evaluateTest(details) {
+    async function evaluateTest(wantDetails) {
         const { test } = data;
         let lossSum = 0;
         let correct = 0;
-        const predicted = details ? new Uint8Array(test.count) : null;
-        const confidence = details ? new Float32Array(test.count) : null;
+        const predicted = wantDetails ? new Uint8Array(test.count) : null;
+        const confidence = wantDetails ? new Float32Array(test.count) : null;
         for (let first = 0; first < test.count; first += EVAL_CHUNK) {
-            const r = network.evaluate(test, { first, count: EVAL_CHUNK, details });
+            const r = network.evaluate(test, { first, count: EVAL_CHUNK, details: wantDetails });
             lossSum += r.loss * r.count;
             correct += r.correct;
-            if (details) {
+            if (wantDetails) {
                 predicted.set(r.predicted, first);
                 confidence.set(r.confidence, first);
             }
             if (first + EVAL_CHUNK < test.count) await yieldNow();
         }
         const result = { loss: lossSum / test.count, accuracy: correct / test.count, correct, count: test.count };
-        if (!details) return result;
+        if (!wantDetails) return result;
+        details = { network, predicted, confidence };
         const labels = test.labels();
         const confusion = new Array(CLASSES * CLASSES).fill(0); // row: true label, column: predicted
         const wrong = [];
@@ -506,6 +521,8 @@ export function createCore({
         let msPerBatch = 0;
         let p = trainer.progress();
         let lastEval = null;
+        // fewer threads when more are slower, measured as it trains (web/nn.js)
+        const tuner = engine.threads > 1 ? new ThreadTuner(engine.threads) : null;
         const progressEvent = () => {
             const total = settings.epochs * p.batchesPerEpoch;
             const doneBatches = p.epoch * p.batchesPerEpoch + p.batch;
@@ -530,7 +547,8 @@ export function createCore({
                 sparseInput,
                 epochBatches,
                 epochSparseBatches: epochSparse,
-                threads: p.threads ?? engine.threads ?? 1,
+                threads: tuner?.chosen ?? p.threads ?? 1,
+                threadsAvailable: engine.threads ?? 1,
                 elapsed: trainMs / 1000,
                 eta: msPerBatch ? ((total - doneBatches) * msPerBatch) / 1000 : null,
                 trainCount,
@@ -539,7 +557,22 @@ export function createCore({
             win = { ms: 0, samples: 0, batches: 0, sparse: 0 };
             lastPost = now();
             post(event);
+            postUnits();
         };
+        let lastUnits = -Infinity;
+        let snapshotMs = 0;
+        const postUnits = (force = false) => {
+            // at most every UNITS_INTERVAL_MS, as the page asks, and 2% of the time on copies
+            const every = Math.max(UNITS_INTERVAL_MS, watchInterval, 50 * snapshotMs);
+            if (!watchUnits || (!force && now() - lastUnits < every)) return;
+            const t0 = now();
+            const units = unitsSnapshot(net, p.samples);
+            units.copyMs = now() - t0; // shown by scripts/views-speed.mjs
+            post({ type: 'units', id, units }, transferables(units));
+            lastUnits = now();
+            snapshotMs = lastUnits - t0;
+        };
+        postUnits(true); // the initial weights: noise
         let result;
         try {
             while (!t.stop) {
@@ -549,9 +582,11 @@ export function createCore({
                     continue;
                 }
                 const samplesBefore = p.samples;
+                if (tuner) engine.useThreads(tuner.threads);
                 const t0 = now();
                 p = trainer.train(chunk);
                 const dt = now() - t0;
+                tuner?.record(p.samples - samplesBefore, dt);
                 trainMs += dt;
                 if (p.chunkBatches > 0) {
                     const per = dt / p.chunkBatches;
@@ -638,6 +673,7 @@ export function createCore({
                 training: Boolean(training),
                 restoreError,
                 memoryBytes: engine.memoryBytes,
+                threads: { available: engine.threads ?? 1, reason: engine.threadsNote ?? null },
             };
         },
         loadData,
@@ -662,41 +698,93 @@ export function createCore({
             if (store) await store.clear();
             return { model: null };
         },
-        async predict({ image }) {
+        async predict({ image, explain: withInside = false }) {
             await getEngine();
             needModel();
             if (!image || !image.data) throw new WorkerError('No image given.', Status.ARG);
             // several digits side by side are a number (web/ui/number.js shows them); the first
-            // digit's answer is also given as before
+            // digit's answer is also given as before, and the look inside is of that digit
             const { number, digits, lines } = engine.readNumber(network, image);
-            const { input, probabilities, digit, probability, info } = digits[0];
+            const { input, digit, probability, info } = digits[0];
+            lastInput = input.slice(); // the reply transfers input
+            const inside = withInside ? explainInput(network, input) : null;
+            const probabilities = inside ? inside.probabilities : digits[0].probabilities;
             return {
                 input,
                 probabilities,
                 digit,
                 confidence: probability,
                 info,
+                inside,
                 number,
                 lines,
                 digits: digits.map((d) => ({ digit: d.digit, probability: d.probability, probabilities: d.probabilities, input: d.input, box: d.box })),
             };
+        },
+        /** The look inside for the last input predicted (null if none). */
+        explain() {
+            needModel();
+            return lastInput ? explainInput(network, lastInput) : null;
+        },
+        watch({ units, intervalMs = 0 }) {
+            watchUnits = Boolean(units);
+            watchInterval = Number.isFinite(intervalMs) ? Math.max(0, Math.min(60000, intervalMs)) : 0;
+            return { units: watchUnits };
+        },
+        units() {
+            needModel();
+            const p = training ? null : meta?.metrics?.samples ?? null;
+            return unitsSnapshot(network, p);
+        },
+        /** Test images of one confusion cell (true label, predicted digit) of the last evaluation. */
+        confusionImages({ label, predicted, first = 0, count = CELL_IMAGES }) {
+            needModel();
+            if (!data || details?.network !== network)
+                throw new WorkerError('Evaluate the model before opening a cell.', Status.STATE);
+            const ok = (v) => Number.isInteger(v) && v >= 0 && v < CLASSES;
+            if (!ok(label) || !ok(predicted) || !Number.isInteger(first) || first < 0 || !Number.isInteger(count) || count < 1)
+                throw new WorkerError('No such cell.', Status.ARG);
+            const labels = data.test.labels();
+            const indices = [];
+            for (let i = 0; i < labels.length; i++) if (labels[i] === label && details.predicted[i] === predicted) indices.push(i);
+            const images = indices.slice(first, first + count).map((index) => ({
+                index,
+                confidence: details.confidence[index],
+                pixels: data.test.images(index, 1),
+            }));
+            return { label, predicted, total: indices.length, first, images };
         },
         async evaluate() {
             needModel();
             if (!data) throw new WorkerError('Load the data before evaluating.', Status.STATE);
             return evaluateTest(true);
         },
-        async exportModel() {
+        /** The model as files of a format (web/formats/): 'nnmf' (ours, the default), 'tfjs', 'onnx'. */
+        async exportModel({ format = 'nnmf' } = {}) {
             needModel();
-            return { bytes: network.save(), name: MODEL_FILE_NAME, model: modelInfo() };
+            let files;
+            try {
+                files = exportFiles(network, format, MODEL_FILE_NAME.replace(/\.nnmf$/, ''));
+            } catch (e) {
+                throw e instanceof FormatError ? new WorkerError(e.message, 'MODEL_FORMAT') : e;
+            }
+            return { files, bytes: files[0].bytes, name: files[0].name, format, model: modelInfo() };
         },
-        async importModel({ bytes, name }) {
+        /** Our model file, an .onnx, or a TensorFlow.js model.json with its weights files. */
+        async importModel({ bytes, name, files }) {
             await getEngine();
             notTraining('importing a model');
-            if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer))
-                throw new WorkerError('No model file given.', Status.ARG);
-            const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-            const net = engine.loadModel(u8); // validates everything; throws with the C message
+            const list = files ?? (bytes ? [{ bytes, name: name ?? MODEL_FILE_NAME }] : []);
+            const given = Array.isArray(list) && list.length > 0 && list.every((f) => f?.bytes instanceof Uint8Array || f?.bytes instanceof ArrayBuffer);
+            if (!given) throw new WorkerError('No model file given.', Status.ARG);
+            const u8 = list.map((f) => ({ name: typeof f.name === 'string' ? f.name : MODEL_FILE_NAME, bytes: new Uint8Array(f.bytes) }));
+            let imported;
+            try {
+                imported = importFiles(engine, u8); // C plans the layers and checks every value
+            } catch (e) {
+                throw e instanceof FormatError ? new WorkerError(e.message, 'MODEL_FORMAT') : e;
+            }
+            const net = imported.network;
             if (!fitsPage(net)) {
                 const got = `inputs of shape (${net.inputShape.join(', ')}) and ${net.classes} classes`;
                 net.free();
@@ -706,7 +794,8 @@ export function createCore({
             network = net;
             meta = {
                 source: 'imported',
-                name: typeof name === 'string' ? name : MODEL_FILE_NAME,
+                name: imported.name,
+                format: imported.format,
                 settings: settingsOf(net),
                 metrics: null,
                 savedAt: null,
@@ -737,7 +826,7 @@ export function createCore({
             const fn = Object.hasOwn(handlers, type) ? handlers[type] : null;
             if (!fn) throw new WorkerError(`Unknown request "${type}".`, 'PROTOCOL');
             const result = await fn(message);
-            post({ id, type: 'done', result: result ?? null });
+            post({ id, type: 'done', result: result ?? null }, FRESH_RESULTS.has(type) ? transferables(result) : []);
         } catch (e) {
             post({ id, type: 'error', error: errorPayload(e) });
             // A trap leaves the wasm instance in an unknown state: let the page start a new worker.

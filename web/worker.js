@@ -1,7 +1,7 @@
 // worker.js: the Web Worker entry (a module worker). It wires worker-core.js to the worker's
 // globals: the wasm module, fetch, Cache Storage, IndexedDB and postMessage. All logic lives in
 // worker-core.js, which Node tests drive directly; this file stays glue.
-import { canUseThreads, loadNN } from './nn.js';
+import { loadNN, threadSupport } from './nn.js';
 import { createCore } from './worker-core.js';
 import { openModelStore } from './model-store.js';
 
@@ -16,24 +16,32 @@ const yieldNow = () =>
         channel.port2.postMessage(0);
     });
 
-// Every core the browser offers, when the page is cross-origin isolated (the server sends
-// COOP/COEP): loadNN then runs the threaded module on shared memory, else one thread. A failure
-// to start the helpers falls back to one thread rather than to no engine at all.
+// Every core the browser says it has, when the page is cross-origin isolated (the server sends
+// COOP/COEP): loadNN then runs the threaded module on shared memory, else one thread, and the
+// engine says why (threadsNote, shown beside the thread count). The count reported may exceed the
+// real cores (WebKit reports 4 on 2) or other programs may hold them: the training loop measures
+// and uses fewer when more are slower (ThreadTuner). A failure to start the helpers falls back to
+// one thread rather than to no engine at all.
 async function loadEngine() {
-    const threads = Math.min(self.navigator?.hardwareConcurrency ?? 1, 64);
-    if (threads > 1 && canUseThreads()) {
+    const cores = Math.min(self.navigator?.hardwareConcurrency ?? 1, 64);
+    const support = threadSupport();
+    let note = cores > 1 ? support.reason : 'one-core';
+    if (cores > 1 && support.ok) {
         try {
-            return await loadNN(undefined, { threads });
+            return await loadNN(undefined, { threads: cores });
         } catch (e) {
-            console.warn(`nn: ${threads} threads unavailable (${e.message}); using one`);
+            console.warn(`nn: ${cores} threads unavailable (${e.message}); using one`);
+            note = 'helpers-failed';
         }
     }
-    return loadNN(new URL('./nn.wasm', import.meta.url));
+    const engine = await loadNN(new URL('./nn.wasm', import.meta.url));
+    engine.threadsNote = note;
+    return engine;
 }
 
 const core = createCore({
     loadEngine,
-    post: (message) => self.postMessage(message),
+    post: (message, transfer = []) => self.postMessage(message, transfer),
     fetch: (...args) => self.fetch(...args),
     caches: self.caches ?? null,
     store: openModelStore(self.indexedDB),

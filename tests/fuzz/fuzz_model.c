@@ -5,7 +5,8 @@
  * file has and creates nothing; a loaded version-2 model saves back to the same bytes (a
  * version-1 one to a file that loads the same network), and predicts what a double-precision
  * forward pass of every layer predicts: finite probabilities summing to 1 (nn.h refuses weights
- * large enough to overflow float for some input in [0, 1]), and predict_u8 agrees with predict. */
+ * large enough to overflow float for some input in [0, 1]), and predict_u8 agrees with predict;
+ * nn_net_activations gives the reference's output at every layer and predict's probabilities. */
 #include "fuzz.h"
 
 #include <float.h>
@@ -217,8 +218,11 @@ static int model_faults(const uint8_t *b, size_t len) {
 }
 
 /* The forward pass of one sample in double, as nn.h describes each kind; returns the largest
- * sum of |w x| + |b| over all units: below FLT_MAX / 4 float cannot overflow in any order. */
-static double ref_forward(const ref_model *m, const float *params, const float *x, double *probs) {
+ * sum of |w x| + |b| over all units: below FLT_MAX / 4 float cannot overflow in any order.
+ * trace, when not NULL, receives every layer's output in turn (the last one's before softmax),
+ * as nn_net_activations lays them out. */
+static double ref_forward(const ref_model *m, const float *params, const float *x, double *probs,
+                          double *trace) {
     int width = m->ih * m->iw * m->ic;
     for (int i = 0; i < m->L; i++) {
         int n = m->l[i].oh * m->l[i].ow * m->l[i].oc;
@@ -274,6 +278,11 @@ static double ref_forward(const ref_model *m, const float *params, const float *
         p += y->nw + y->nb;
         double *t = a;
         a = o, o = t;
+        if (trace) {
+            const size_t n = (size_t)y->oh * y->ow * y->oc;
+            memcpy(trace, a, n * sizeof *trace);
+            trace += n;
+        }
     }
     int C = m->l[m->L - 1].oc;
     double max = a[0], sum = 0;
@@ -324,7 +333,7 @@ static void model_check_net(nn_net *net, const uint8_t *file, size_t len) {
         for (size_t i = 0; i < (size_t)rows * C; i++)
             FUZZ_CHECK(pr[i] == pu[i] || (isnan(pr[i]) && isnan(pu[i])));
         for (int r = 0; r<rows; r += rows> 1 ? rows - 1 : 1) { /* the first and the last */
-            double bound = ref_forward(&m, w, x + (size_t)r * in, ref);
+            double bound = ref_forward(&m, w, x + (size_t)r * in, ref, NULL);
             FUZZ_CHECK(bound < FLT_MAX / 2); /* the loader refuses weights that could overflow */
             const float *p = pr + (size_t)r * C;
             double sum = 0;
@@ -337,6 +346,22 @@ static void model_check_net(nn_net *net, const uint8_t *file, size_t len) {
                 for (int j = 0; j < C; j++) FUZZ_CHECK(fabs(p[j] - ref[j]) < 1e-3);
         }
     }
+    /* every layer's output for the first row, in one call: finite, the reference's, and the
+     * probabilities predict gave */
+    size_t na = nn_net_activations_size(net);
+    float *acts = x ? malloc(na * sizeof *acts) : NULL;
+    double *trace = malloc(na * sizeof *trace), *tp = malloc((size_t)C * sizeof *tp);
+    if (acts && trace && tp && px && pr && pu && ref) {
+        FUZZ_CHECK(nn_net_activations(net, x, acts, na - 1) == NN_ERR_ARG);
+        FUZZ_CHECK(nn_net_activations(net, x, acts, na) == NN_OK);
+        FUZZ_CHECK(memcmp(acts + na - C, pr, (size_t)C * sizeof *pr) == 0);
+        double bound = ref_forward(&m, w, x, tp, trace);
+        for (size_t i = 0; i < na - (size_t)C; i++) {
+            FUZZ_CHECK(isfinite(acts[i]));
+            if (bound < 16) FUZZ_CHECK(fabs(acts[i] - trace[i]) < 1e-4 * (1 + fabs(trace[i])));
+        }
+    }
+    free(acts), free(trace), free(tp);
     free(px), free(x), free(pr), free(pu), free(ref);
 
     nn_net *copy = NULL;

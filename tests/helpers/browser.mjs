@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
-import { createHandler } from '../../scripts/serve.mjs';
+import { SECURITY_HEADERS, createHandler } from '../../scripts/serve.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -20,13 +20,21 @@ export const CHROMIUM_ARGS = [
 
 export const haveChromium = () => fs.existsSync(CHROMIUM);
 
-/** The real handler on 127.0.0.1:0; `requests` lists every path asked for. */
+/**
+ * The real handler on 127.0.0.1:0; `requests` lists every path asked for. override(path, body)
+ * answers that path with the given JavaScript (or HTML, for a .html path) instead of the file,
+ * with the same headers: a module that fails, a page of a tool's own; override(path, null) ends it.
+ */
 export async function startServer() {
     const handle = createHandler();
     const requests = [];
+    const overrides = new Map();
     const server = http.createServer((req, res) => {
         requests.push(req.url);
-        handle(req, res);
+        const over = overrides.get(req.url.split('?')[0]);
+        if (!over) return handle(req, res);
+        res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': over.type, 'Cache-Control': 'no-store' });
+        res.end(over.body);
     });
     await new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -37,6 +45,8 @@ export async function startServer() {
         url: `http://127.0.0.1:${port}/`,
         origin: `http://127.0.0.1:${port}`,
         requests,
+        override: (urlPath, body, type = urlPath.endsWith('.html') ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8') =>
+            body == null ? overrides.delete(urlPath) : overrides.set(urlPath, { body, type }),
         close: () =>
             new Promise((resolve) => {
                 server.close(() => resolve());

@@ -116,9 +116,11 @@ export function harness({ fetch = diskFetch(), caches = memoryCaches(), store = 
     let nextId = 1;
     const core = createCore({
         loadEngine: async () => loadNN(await wasmModule()),
-        post: (m) => {
-            posted.push(structuredClone(m)); // as postMessage would: no shared references
-            h.onPost?.(m);
+        post: (m, transfer = []) => {
+            // as postMessage would: no shared references, and transferred buffers detached
+            const copy = structuredClone(m, { transfer });
+            posted.push(copy);
+            h.onPost?.(copy);
         },
         fetch: (...args) => h.fetch(...args), // tests may swap h.fetch
         caches,

@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { loadNN } from '../../web/nn.js';
+import { network } from '../../web/architectures.js';
 import { WEB } from './fakes.mjs';
 
 const idx = (name) => zlib.gunzipSync(fs.readFileSync(path.join(WEB, 'data', `${name}.gz`)));
@@ -23,14 +24,19 @@ export function mnistFiles() {
     return mnist;
 }
 
-/** A model file trained in Node on the whole training set (784-512-10, RMSprop, seed 1). */
-export async function trainModelInNode({ epochs = 1 } = {}) {
+/**
+ * A model file trained in Node on the whole training set (784-512-10, RMSprop, seed 1): `epochs`
+ * epochs, or only `batches` batches when given; arch 'convnet' trains chapter 5's convnet
+ * (batch 64) instead.
+ */
+export async function trainModelInNode({ epochs = 1, batches = 0, arch = 'mlp' } = {}) {
     const nn = await loadNN(path.join(WEB, 'nn.wasm'));
     const m = mnistFiles();
     const ds = nn.createDataset(m.trainImages, m.trainLabels);
-    const net = nn.createNetwork({ sizes: [784, 512, 10], seed: 1 });
-    const tr = nn.createTrainer(net, ds, { seed: 1 });
-    for (let e = 0; e < epochs; e++) while (!tr.train(1000).epochDone);
+    const net = arch === 'mlp' ? nn.createNetwork({ sizes: [784, 512, 10], seed: 1 }) : nn.createNetwork({ ...network(arch), seed: 1 });
+    const tr = nn.createTrainer(net, ds, { seed: 1, batchSize: arch === 'mlp' ? 128 : 64 });
+    if (batches > 0) for (let left = batches; left > 0; ) left -= tr.train(Math.min(left, 100)).chunkBatches;
+    else for (let e = 0; e < epochs; e++) while (!tr.train(1000).epochDone);
     return Buffer.from(net.save());
 }
 
@@ -178,6 +184,7 @@ export async function trainToEnd(page, settings, timeout = 180000) {
 
 /** Strokes on the canvas with the mouse: each stroke a list of [fx, fy] in 0..1 of its box. */
 export async function drawStrokes(page, strokes) {
+    await byTestId(page, 'canvas').scrollIntoViewIfNeeded(); // the mouse only reaches what is in view
     const box = await byTestId(page, 'canvas').boundingBox();
     const at = ([fx, fy]) => [box.x + fx * box.width, box.y + fy * box.height];
     for (const stroke of strokes) {

@@ -1,13 +1,14 @@
 // draw.js: the drawing pad. Pointer Events (mouse, touch and pen alike) with pointer capture and
 // coalesced events for smooth strokes; `touch-action: none` (style.css) keeps a finger from
-// scrolling the page. Dark ink on a white pad; the stroke is 1/14 of the pad's side, which once the
+// scrolling the page, and a second finger turns the stroke into a gesture that leaves no ink. Dark ink on a white pad; the stroke is 1/14 of the pad's side, which once the
 // C preprocessing scales the digit's box to 20 px is about MNIST's 2-3 px pen.
-// onChange fires while drawing (the caller debounces) and onEnd when a stroke ends.
+// onChange fires while drawing (the caller debounces), onEnd when a stroke ends, onCancel when a
+// second finger took the stroke back.
 
 const INK = '#111';
 const PAPER = '#fff';
 
-export function createPad(canvas, { onChange = () => {}, onEnd = () => {} } = {}) {
+export function createPad(canvas, { onChange = () => {}, onEnd = () => {}, onCancel = () => {} } = {}) {
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     const lineWidth = canvas.width / 14;
     let drawing = null; // {id, base: the pad before this stroke, points}
@@ -59,12 +60,43 @@ export function createPad(canvas, { onChange = () => {}, onEnd = () => {} } = {}
         strokePath(drawing.points);
     };
 
+    // Fingers on the pad: a second one makes it a gesture (a pinch, a two-finger scroll), not a
+    // stroke: the stroke in progress is taken back, and nothing draws until all fingers are up.
+    const fingers = new Set();
+    let gesture = false;
+    const fingerUp = (event) => {
+        if (event.pointerType !== 'touch') return;
+        fingers.delete(event.pointerId);
+        if (fingers.size === 0) gesture = false;
+    };
+
     canvas.addEventListener('pointerdown', (event) => {
         if (event.pointerType === 'mouse' && event.button !== 0) return;
-        if (drawing) return; // one stroke at a time (a second finger is ignored)
+        if (event.pointerType === 'touch') {
+            fingers.add(event.pointerId);
+            if (fingers.size > 1) gesture = true;
+        }
+        if (gesture) {
+            event.preventDefault();
+            canvas.setPointerCapture?.(event.pointerId); // its pointerup comes here, wherever it lifts
+            if (drawing?.touch) {
+                ctx.putImageData(drawing.base, 0, 0);
+                ink = drawing.inkBefore;
+                drawing = null;
+                onCancel();
+            }
+            return;
+        }
+        if (drawing) return; // one stroke at a time
         event.preventDefault();
         canvas.setPointerCapture?.(event.pointerId);
-        drawing = { id: event.pointerId, base: ctx.getImageData(0, 0, canvas.width, canvas.height), points: [at(event)] };
+        drawing = {
+            id: event.pointerId,
+            touch: event.pointerType === 'touch',
+            base: ctx.getImageData(0, 0, canvas.width, canvas.height),
+            inkBefore: ink,
+            points: [at(event)],
+        };
         redraw();
         onChange();
     });
@@ -77,6 +109,7 @@ export function createPad(canvas, { onChange = () => {}, onEnd = () => {} } = {}
         onChange();
     });
     const end = (event) => {
+        fingerUp(event);
         if (!drawing || event.pointerId !== drawing.id) return;
         drawing = null;
         onEnd();

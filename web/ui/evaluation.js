@@ -1,11 +1,45 @@
 // evaluation.js: the test-set evaluation: accuracy and loss, a 10x10 confusion matrix (rows: true
 // digit, columns: predicted) with each digit's accuracy in a last column, and a gallery of the
 // misclassified test digits the network was surest about. Cell shading is set through the CSSOM
-// (element.style), which the page's CSP allows, unlike style attributes in markup.
+// (element.style), which the page's CSP allows, unlike style attributes in markup. Each count is
+// a button (one tab stop for the matrix, arrow keys between cells) that opens the cell's images
+// through the handler given to onConfusionCell.
 import { digitCanvas } from './digits.js';
 import { formatNumber, percent, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
+let cellHandler = () => {};
+let newEvaluation = () => {};
+let shown = null;
+
+/**
+ * open(trueLabel, predicted, button) runs when a cell is clicked or Enter pressed on it; reset()
+ * when another evaluation (or none) is shown.
+ */
+export function onConfusionCell(open, reset = () => {}) {
+    cellHandler = open;
+    newEvaluation = reset;
+}
+
+/** Arrow keys, Home and End move the focus between the matrix' cells (one tab stop). */
+function moveInMatrix(event) {
+    const cell = event.target.closest('button.cell');
+    if (!cell) return;
+    let r = Number(cell.dataset.r);
+    let c = Number(cell.dataset.c);
+    const keys = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    if (keys[event.key]) {
+        r = Math.max(0, Math.min(9, r + keys[event.key][0]));
+        c = Math.max(0, Math.min(9, c + keys[event.key][1]));
+    } else if (event.key === 'Home') c = 0;
+    else if (event.key === 'End') c = 9;
+    else return;
+    event.preventDefault();
+    const next = $('confusion-matrix').querySelector(`button.cell[data-r="${r}"][data-c="${c}"]`);
+    cell.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+}
 
 export function renderMetrics(metrics) {
     $('test-accuracy').textContent = metrics ? percent(metrics.accuracy) : '';
@@ -41,12 +75,18 @@ function shade(td, color, alpha) {
 }
 
 export function renderEvaluation(ev) {
+    if (ev !== shown) newEvaluation();
+    shown = ev;
     renderMetrics(ev);
     $('eval-details').hidden = !ev?.confusion;
     $('eval-empty').hidden = Boolean(ev);
     if (!ev?.confusion) return;
     const table = $('confusion-matrix');
     table.replaceChildren();
+    if (!table.dataset.keys) {
+        table.addEventListener('keydown', moveInMatrix);
+        table.dataset.keys = '1';
+    }
     const head = table.createTHead().insertRow();
     const corner = document.createElement('th');
     corner.scope = 'col';
@@ -79,7 +119,17 @@ export function renderEvaluation(ev) {
         for (let c = 0; c < 10; c++) {
             const n = ev.confusion[r * 10 + c];
             const td = row.insertCell();
-            td.textContent = String(n); // no grouping: the columns stay narrow
+            const btn = document.createElement('button');
+            btn.type = 'button';
+            btn.className = 'cell';
+            btn.textContent = String(n); // no grouping: the columns stay narrow
+            btn.dataset.testid = `confusion-cell-${r}-${c}`;
+            btn.dataset.r = String(r);
+            btn.dataset.c = String(c);
+            btn.tabIndex = r === 0 && c === 0 ? 0 : -1;
+            btn.setAttribute('aria-label', t('eval.cell', { t: r, p: c, n }));
+            btn.addEventListener('click', () => cellHandler(r, c, btn));
+            td.append(btn);
             td.title = t('eval.cell', { t: r, p: c, n });
             if (r === c) {
                 td.className = 'diag';

@@ -99,7 +99,11 @@ const STATIC_ES = {
     'file.title': 'Fichero del modelo',
     'file.export': 'Exportar modelo',
     'file.import': 'Importar modelo…',
-    'file.hint': 'El mismo fichero que escribe scripts/train.mjs --out.',
+    'file.hint': 'El .nnmf es lo que escribe scripts/train.mjs --out. Un modelo de TensorFlow.js es model.json con sus ficheros .bin: elígelos o suéltalos juntos.',
+    'file.format': 'Formato',
+    'file.nnmf': '.nnmf de esta página',
+    'file.tfjs': 'TensorFlow.js',
+    'file.onnx': 'ONNX',
     'foot.text':
         'La red, su entrenamiento y el preprocesado de las imágenes son C compilado a WebAssembly con SIMD; nada sale de este navegador. El modelo se guarda en el almacenamiento de este navegador.',
 };
@@ -135,6 +139,9 @@ const STRINGS = {
     'unit.epochs': { en: '{n} epochs', es: '{n} épocas' },
     'model.training': { en: 'Model {layers}, being trained: predictions use its current weights.', es: 'Modelo {layers}, entrenándose: las predicciones usan sus pesos actuales.' },
     'model.imported': { en: 'Model {layers}, imported from {name}.', es: 'Modelo {layers}, importado de {name}.' },
+    'model.importedFormat': { en: 'Model {layers}, imported from {name} ({format}).', es: 'Modelo {layers}, importado de {name} ({format}).' },
+    'file.format.tfjs': { en: 'TensorFlow.js', es: 'TensorFlow.js' },
+    'file.format.onnx': { en: 'ONNX', es: 'ONNX' },
     'model.acc': { en: ', test accuracy {acc}', es: ', precisión en prueba {acc}' },
     'model.saved': { en: ' Saved in this browser {when}.', es: ' Guardado en este navegador {when}.' },
     'model.importError': { en: '{name} was not loaded: {message} The current model is unchanged.', es: 'No se cargó {name}: {message} El modelo actual no ha cambiado.' },
@@ -173,6 +180,28 @@ const STRINGS = {
     'progress.epoch': { en: 'batch {batch} of {batches}', es: 'lote {batch} de {batches}' },
     'progress.overall': { en: 'epoch {epoch} of {epochs} · {pct}', es: 'época {epoch} de {epochs} · {pct}' },
     'stats.sparseValue': { en: '{sparse} of {batches} batches', es: '{sparse} de {batches} lotes' },
+    'stats.threadsOf': { en: '{n} of {max}', es: '{n} de {max}' },
+    'threads.tuned': {
+        en: 'Training uses {n} of the {max} threads: more were slower here (measured while it trains, every few seconds).',
+        es: 'El entrenamiento usa {n} de los {max} hilos: más eran más lentos aquí (se mide mientras entrena, cada pocos segundos).',
+    },
+    'threads.all': {
+        en: 'Training uses all {max} threads (measured while it trains: fewer would be slower).',
+        es: 'El entrenamiento usa los {max} hilos (se mide mientras entrena: menos serían más lentos).',
+    },
+    'threads.not-isolated': {
+        en: 'One thread: the page is not cross-origin isolated (its server sends no COOP/COEP headers), so it cannot share memory with helper threads.',
+        es: 'Un hilo: la página no está aislada de otros orígenes (su servidor no envía las cabeceras COOP/COEP), así que no puede compartir memoria con hilos auxiliares.',
+    },
+    'threads.no-shared-memory': {
+        en: 'One thread: this browser offers no SharedArrayBuffer, which helper threads need.',
+        es: 'Un hilo: este navegador no ofrece SharedArrayBuffer, que los hilos auxiliares necesitan.',
+    },
+    'threads.one-core': { en: 'One thread: the browser reports a single core.', es: 'Un hilo: el navegador indica un solo núcleo.' },
+    'threads.helpers-failed': {
+        en: 'One thread: the helper threads could not start.',
+        es: 'Un hilo: los hilos auxiliares no pudieron arrancar.',
+    },
     'stats.sparseNone': { en: 'not used (a convolution comes first)', es: 'no se usa (primero hay una convolución)' },
     'arch.convnetShort': { en: 'convnet', es: 'convolucional' },
     'err.arch': { en: 'Unknown network.', es: 'Red desconocida.' },
@@ -197,6 +226,15 @@ const STRINGS = {
     'time.justNow': { en: 'just now', es: 'hace un momento' },
     'time.at': { en: 'at {time}', es: 'a las {time}' },
 };
+
+/**
+ * More texts from a view's own module (the look inside: ui/i18n-inside.js): code texts as in
+ * STRINGS, and the Spanish of markup texts as in STATIC_ES.
+ */
+export function addStrings(strings, staticEs = {}) {
+    Object.assign(STRINGS, strings);
+    Object.assign(STATIC_ES, staticEs);
+}
 
 let lang = 'en';
 const english = new WeakMap(); // element -> its markup text, read once

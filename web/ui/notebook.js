@@ -44,6 +44,14 @@ const KERAS = {
     maxpool2d: { cls: 'MaxPooling2D', name: 'max_pooling2d' },
     flatten: { cls: 'Flatten', name: 'flatten' },
 };
+/** Keras' names of the layers, as model.summary() prints them: conv2d_1 (Conv2D), ... */
+export function layerNames(layers) {
+    const counts = {};
+    return layers.map((l) => {
+        counts[l.type] = (counts[l.type] ?? 0) + 1;
+        return `${KERAS[l.type].name}_${counts[l.type]} (${KERAS[l.type].cls})`;
+    });
+}
 const tuple = (v) => `(${v.join(', ')}${v.length === 1 ? ',' : ''})`;
 const pairOf = (v) => (Array.isArray(v) ? v : [v, v]);
 
@@ -92,16 +100,15 @@ export function renderSummary(summary) {
     const body = $('summary-body');
     body.replaceChildren();
     const parts = [];
-    const counts = {};
+    const names = layerNames(summary ?? []);
     let total = 0;
-    for (const l of summary ?? []) {
-        counts[l.type] = (counts[l.type] ?? 0) + 1;
+    for (const [i, l] of (summary ?? []).entries()) {
         total += l.params;
         if (l.params) parts.push(formatNumber(l.params));
         const tr = document.createElement('tr');
         const name = document.createElement('th');
         name.scope = 'row';
-        name.textContent = `${KERAS[l.type].name}_${counts[l.type]} (${KERAS[l.type].cls})`;
+        name.textContent = names[i];
         const shape = document.createElement('td');
         shape.textContent = `(None, ${l.outputShape.join(', ')})`;
         const p = document.createElement('td');
