@@ -42,7 +42,7 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 #define THIN_OUT 1.0      /* strokes thinner than this in the result (MNIST: 2.0, 1-3) ... */
 #define TARGET_OUT 2.0    /* ... are dilated to about this width */
 #define LINED_MIN_INK 24  /* on a lined page a digit has this many strong pixels at least, */
-#define LINED_MIN_SIDE 10 /* and a box this long */
+#define LINED_MIN_SIDE 10 /* and a box this tall (digits are upright) */
 #define LINED_CORE 254    /* a divided-out line at least this dark (transmittance <= 240/255) */
                           /* leaves a pixel that is neither paper nor ink for the levels */
 
@@ -877,12 +877,12 @@ done:
 }
 
 /* 1 if a kept component inside the picture is of a digit's size on a lined page (LINED_MIN_INK
- * strong pixels, LINED_MIN_SIDE long): what lines leave behind (a speck where two crossed, the end
- * of one at the picture's edge) is not. */
+ * strong pixels, LINED_MIN_SIDE tall): what lines leave behind (a speck where two crossed, the end
+ * of one at the picture's edge, a flat stretch of a line that the model missed) is not. */
 static int lined_digit(const comp *cs, int32_t nc) {
     for (int32_t c = 1; c <= nc; c++)
         if (cs[c].keep && !cs[c].border && cs[c].count >= LINED_MIN_INK &&
-            imax(cs[c].x1 - cs[c].x0, cs[c].y1 - cs[c].y0) >= LINED_MIN_SIDE)
+            cs[c].y1 - cs[c].y0 >= LINED_MIN_SIDE)
             return 1;
     return 0;
 }

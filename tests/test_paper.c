@@ -2,7 +2,8 @@
  * (squared paper), rules with or without a red-ish margin, a dotted grid, turned by a few degrees,
  * with pen strokes (capsules) over them, multiplied as ink over paper; each lined page has a twin
  * without lines, and the preprocessing of the two must agree. Also blank lined pages, numbers
- * (separated digits, a detached bar, max_digits), and nn_preprocess_number's arguments.
+ * (separated digits, a detached bar, max_digits, more digits than NN_NUMBER_MAX_DIGITS), and
+ * nn_preprocess_number's arguments.
  * Results are compared by mean absolute difference (MAD) and correlation over the 784 pixels. */
 #include "check.h"
 #include "nn.h"
@@ -265,6 +266,22 @@ static void numbers(void) {
         CHECK_STATUS(nn_preprocess_gray(g, W, H, alone, &ai), NN_OK);
         CHECK(memcmp(out, alone, sizeof alone) == 0);
         CHECK(info[0].x0 == ai.x0 && info[0].y1 == ai.y1);
+    }
+    /* more digits than NN_NUMBER_MAX_DIGITS: the leftmost ones, in order, and no more */
+    {
+        enum { MANY = NN_NUMBER_MAX_DIGITS + 4 };
+        static float outs[784 * MANY];
+        nn_preprocess_info infos[MANY];
+        page p = {0, 1, 0, 0, 18, 1.0, 0.35, 0, 0.85, 4};
+        seg *many = malloc(sizeof(seg) * 20 * MANY);
+        int n = 0;
+        for (int d = 0; d < MANY; d++) n += digit(which[d % 3], 20 + 27 * d, 200, 36, many + n);
+        draw(&p, many, n, 1.3, g, 13);
+        CHECK_STATUS(nn_preprocess_number(g, 1, W, H, 0, MANY, outs, infos, &cnt), NN_OK);
+        CHECK(cnt == NN_NUMBER_MAX_DIGITS);
+        for (int d = 1; d < cnt; d++) CHECK(infos[d].x0 > infos[d - 1].x0);
+        CHECK(cnt < 1 || infos[cnt - 1].x1 <= 20 + 27 * NN_NUMBER_MAX_DIGITS);
+        free(many);
     }
     free(g), free(g1);
 }
