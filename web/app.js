@@ -484,10 +484,19 @@ async function evaluate() {
 // ---- drawing, upload and prediction ----
 
 const predictor = { busy: false, queued: null, generation: 0, timer: 0, first: 0, reading: 0 };
-// a number's digits (web/ui/number.js): the one chosen shows in the preview and the bars
-const numberView = createNumberView({ box: $('number-box'), number: $('number'), row: $('number-digits') }, (d) => {
+// a number's digits (web/ui/number.js): the one chosen shows in the preview, the bars and the
+// look inside (the prediction brings the first one's)
+const numberView = createNumberView({ box: $('number-box'), number: $('number'), row: $('number-digits') }, (d, k, chosen) => {
     paintDigit($('preview'), d.input);
     showProbabilities(d.probabilities);
+    if (!chosen) return;
+    const generation = predictor.generation;
+    client
+        .request('explain', { digit: k })
+        .then((inside) => {
+            if (generation === predictor.generation) why.show(inside);
+        })
+        .catch(() => {}); // no model, or the worker restarted: the next prediction brings one
 });
 
 /** aria-busy on the prediction while an answer is on its way (a timer, a request or a queue). */
@@ -539,6 +548,7 @@ function setDrawNote(key, params = {}) {
 
 function clearPrediction() {
     $('prediction').textContent = '';
+    $('prediction').classList.remove('long', 'longer');
     showProbabilities(null);
     blankDigit($('preview'));
     numberView.clear();
@@ -570,6 +580,8 @@ async function predict(image) {
         if (generation !== predictor.generation) return; // cleared meanwhile
         numberView.show(r); // the first digit into the preview and the bars
         $('prediction').textContent = r.number;
+        $('prediction').classList.toggle('long', r.number.length > 2);
+        $('prediction').classList.toggle('longer', r.number.length > 4);
         if (r.digits.length > 1) {
             const least = Math.min(...r.digits.map((d) => d.probability));
             setDrawNote('draw.number', { number: r.number, n: r.digits.length, pct: percent(least, 1) });

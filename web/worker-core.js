@@ -93,6 +93,7 @@ export function createCore({
     let watchUnits = false; // the page shows the units: post their weights while training
     let watchInterval = 0; // and wants them no more often than this (ms), on top of UNITS_INTERVAL_MS
     let lastInput = null; // the last input predicted, for explain
+    let lastDigits = []; // each digit's input of the last number predicted, for explain({digit})
     let details = null; // {network, predicted, confidence} of the last detailed evaluation
 
     const getEngine = () => {
@@ -707,6 +708,7 @@ export function createCore({
             const { number, digits, lines } = engine.readNumber(network, image);
             const { input, digit, probability, info } = digits[0];
             lastInput = input.slice(); // the reply transfers input
+            lastDigits = digits.map((d) => d.input.slice());
             const inside = withInside ? explainInput(network, input) : null;
             const probabilities = inside ? inside.probabilities : digits[0].probabilities;
             return {
@@ -721,9 +723,14 @@ export function createCore({
                 digits: digits.map((d) => ({ digit: d.digit, probability: d.probability, probabilities: d.probabilities, input: d.input, box: d.box })),
             };
         },
-        /** The look inside for the last input predicted (null if none). */
-        explain() {
+        /** The look inside for the last input predicted (null if none); with digit, for that digit
+         * of the last number, which later explains without one then follow. */
+        explain({ digit } = {}) {
             needModel();
+            if (digit !== undefined) {
+                if (!Number.isInteger(digit) || !lastDigits[digit]) throw new WorkerError('No such digit.', Status.ARG);
+                lastInput = lastDigits[digit];
+            }
             return lastInput ? explainInput(network, lastInput) : null;
         },
         watch({ units, intervalMs = 0 }) {

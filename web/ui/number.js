@@ -5,14 +5,15 @@
 import { digitCanvas } from './digits.js';
 import { percent, t } from './i18n.js';
 
-/** els: {box, number, row}; onSelect(digit) for the digit chosen (the first one at first). */
+/** els: {box, number, row}; onSelect(digit, k, chosen) for the digit shown: the first one at
+ * first (chosen false), then the one the user chooses (chosen true). */
 export function createNumberView(els, onSelect) {
     let current = null;
 
-    const select = (k) => {
+    const select = (k, chosen) => {
         if (!current) return;
         els.row.querySelectorAll('button').forEach((b, i) => b.setAttribute('aria-pressed', String(i === k)));
-        onSelect(current.digits[k]);
+        onSelect(current.digits[k], k, chosen);
     };
 
     return {
@@ -37,13 +38,13 @@ export function createNumberView(els, onSelect) {
                 sure.textContent = percent(d.probability, 0);
                 const canvas = digitCanvas(d.input);
                 canvas.setAttribute('aria-hidden', 'true'); // the button says what it shows
-                button.append(canvas, answer, sure);
-                button.addEventListener('click', () => select(k));
+                button.append(canvas, answer, ' ', sure); // the space keeps the visible text "7 99%"
+                button.addEventListener('click', () => select(k, true));
                 li.append(button);
                 els.row.append(li);
             });
             els.box.hidden = r.digits.length < 2;
-            select(0);
+            select(0, false);
         },
         clear() {
             current = null;
