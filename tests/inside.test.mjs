@@ -198,11 +198,11 @@ describe('the worker', () => {
 
     test('a number: predict explains its first digit, explain({digit}) another, which later explains follow; a digit it lacks is an error', async () => {
         // two test digits side by side, dark on light, on a page wider than tall
-        const W = 140, H = 56, data = new Uint8Array(W * H * 4).fill(255);
+        const W = 112, H = 56, data = new Uint8Array(W * H * 4).fill(255);
         for (const [k, index] of [0, 1].entries())
             for (let y = 0; y < 28; y++)
                 for (let x = 0; x < 28; x++) {
-                    const o = 4 * ((y + 14) * W + x + 20 + 70 * k);
+                    const o = 4 * ((y + 14) * W + x + 24 + 36 * k);
                     data[o] = data[o + 1] = data[o + 2] = 255 - testDigit(index).pixels[y * 28 + x];
                 }
         const r = await h.request('predict', { image: { data, width: W, height: H }, explain: true });
