@@ -28,113 +28,113 @@ manifest names them) or a directory holding a model.json.`;
 class UsageError extends Error {}
 
 export function parseCommand(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string', default: DEFAULT_DATA_DIR },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { help: true };
-  const [command, ...files] = positionals;
-  const need = { info: 1, convert: 2, evaluate: 1 }[command];
-  if (!need) throw new UsageError(command ? `unknown command "${command}" (info, convert, evaluate)` : 'no command (info, convert, evaluate)');
-  if (files.length !== need) throw new UsageError(`${command} takes ${need === 1 ? 'one file' : 'IN and OUT'}`);
-  return { command, files, data: values.data, json: values.json };
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: true,
+            options: {
+                data: { type: 'string', default: DEFAULT_DATA_DIR },
+                json: { type: 'boolean', default: false },
+                help: { type: 'boolean', short: 'h', default: false },
+            },
+        });
+    } catch (e) {
+        throw new UsageError(e.message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) return { help: true };
+    const [command, ...files] = positionals;
+    const need = { info: 1, convert: 2, evaluate: 1 }[command];
+    if (!need) throw new UsageError(command ? `unknown command "${command}" (info, convert, evaluate)` : 'no command (info, convert, evaluate)');
+    if (files.length !== need) throw new UsageError(`${command} takes ${need === 1 ? 'one file' : 'IN and OUT'}`);
+    return { command, files, data: values.data, json: values.json };
 }
 
 /** What a network is, as model.summary() lists it. */
 function summary(net, format) {
-  const names = layerNames(net.layers);
-  return {
-    format,
-    formatName: FORMATS[format].name,
-    inputShape: net.inputShape,
-    layers: net.layers.map((l, i) => ({
-      name: names[i],
-      className: KERAS[l.type].className,
-      activation: l.activation,
-      outputShape: l.outputShape,
-      params: l.params,
-    })),
-    params: net.paramCount,
-  };
+    const names = layerNames(net.layers);
+    return {
+        format,
+        formatName: FORMATS[format].name,
+        inputShape: net.inputShape,
+        layers: net.layers.map((l, i) => ({
+            name: names[i],
+            className: KERAS[l.type].className,
+            activation: l.activation,
+            outputShape: l.outputShape,
+            params: l.params,
+        })),
+        params: net.paramCount,
+    };
 }
 
 function summaryText(file, s) {
-  const rows = s.layers.map((l) => [
+    const rows = s.layers.map((l) => [
     `${l.name} (${l.className})`,
     `(None, ${l.outputShape.join(', ')})`,
     l.activation === 'linear' ? '' : l.activation,
     l.params.toLocaleString('en-US'),
-  ]);
-  const head = ['Layer (type)', 'Output shape', 'Activation', 'Param #'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r) => r.map((v, c) => (c === 3 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ');
-  return [
+    ]);
+    const head = ['Layer (type)', 'Output shape', 'Activation', 'Param #'];
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r) => r.map((v, c) => (c === 3 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ');
+    return [
     `${file}: ${s.formatName}, input (None, ${s.inputShape.join(', ')})`,
     line(head),
     ...rows.map(line),
     `Total params: ${s.params.toLocaleString('en-US')}`,
-  ].join('\n');
+    ].join('\n');
 }
 
 export async function run(opts, log = console.log) {
-  const nn = await loadNN(WASM_PATH);
-  const load = async (file) => {
-    const files = await readModelFiles(file);
-    try {
-      return importFiles(nn, files);
-    } catch (e) {
-      e.message = `${file}: ${e.message}`;
-      throw e;
+    const nn = await loadNN(WASM_PATH);
+    const load = async (file) => {
+        const files = await readModelFiles(file);
+        try {
+            return importFiles(nn, files);
+        } catch (e) {
+            e.message = `${file}: ${e.message}`;
+            throw e;
+        }
+    };
+    const [file, out] = opts.files;
+    const { network: net, format } = await load(file);
+    if (opts.command === 'info') {
+        const s = summary(net, format);
+        log(opts.json ? JSON.stringify(s) : summaryText(file, s));
+        return s;
     }
-  };
-  const [file, out] = opts.files;
-  const { network: net, format } = await load(file);
-  if (opts.command === 'info') {
-    const s = summary(net, format);
-    log(opts.json ? JSON.stringify(s) : summaryText(file, s));
-    return s;
-  }
-  if (opts.command === 'convert') {
-    const target = await formatForPath(out);
-    if (!target) throw new UsageError(`${out}: the output must end in .nnmf, .onnx or .json, or be a directory (TensorFlow.js)`);
-    const files = exportFiles(net, target.format, target.base);
-    const written = await writeModelFiles(target.dir, files);
-    // read back through the importers: what was written is what another tool will read
-    const back = (await load(written[0])).network;
-    const same = Buffer.compare(Buffer.from(back.save()), Buffer.from(net.save())) === 0;
-    if (!same) throw new Error(`${written[0]}: reads back as a different model (a bug: please report it)`);
-    log(`${file} (${FORMATS[format].name}) -> ${written.join(' + ')} (${FORMATS[target.format].name}, ${files.reduce((s, f) => s + f.bytes.length, 0).toLocaleString('en-US')} bytes)`);
-    return { written };
-  }
-  const images = await readIdx(opts.data, FILES.testImages);
-  const labels = await readIdx(opts.data, FILES.testLabels);
-  const test = nn.createDataset(images, labels);
-  const r = net.evaluate(test);
-  const result = { file, format, testLoss: r.loss, testAccuracy: r.accuracy, correct: r.correct, count: r.count };
-  log(opts.json ? JSON.stringify(result) : `${file} (${FORMATS[format].name}): test loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.correct} of ${r.count})`);
-  return result;
+    if (opts.command === 'convert') {
+        const target = await formatForPath(out);
+        if (!target) throw new UsageError(`${out}: the output must end in .nnmf, .onnx or .json, or be a directory (TensorFlow.js)`);
+        const files = exportFiles(net, target.format, target.base);
+        const written = await writeModelFiles(target.dir, files);
+        // read back through the importers: what was written is what another tool will read
+        const back = (await load(written[0])).network;
+        const same = Buffer.compare(Buffer.from(back.save()), Buffer.from(net.save())) === 0;
+        if (!same) throw new Error(`${written[0]}: reads back as a different model (a bug: please report it)`);
+        log(`${file} (${FORMATS[format].name}) -> ${written.join(' + ')} (${FORMATS[target.format].name}, ${files.reduce((s, f) => s + f.bytes.length, 0).toLocaleString('en-US')} bytes)`);
+        return { written };
+    }
+    const images = await readIdx(opts.data, FILES.testImages);
+    const labels = await readIdx(opts.data, FILES.testLabels);
+    const test = nn.createDataset(images, labels);
+    const r = net.evaluate(test);
+    const result = { file, format, testLoss: r.loss, testAccuracy: r.accuracy, correct: r.correct, count: r.count };
+    log(opts.json ? JSON.stringify(result) : `${file} (${FORMATS[format].name}): test loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.correct} of ${r.count})`);
+    return result;
 }
 
 async function main() {
-  const opts = parseOrExit('model.mjs', parseCommand, USAGE);
-  try {
-    await run(opts);
-  } catch (e) {
-    console.error(`model.mjs: ${e.message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  }
+    const opts = parseOrExit('model.mjs', parseCommand, USAGE);
+    try {
+        await run(opts);
+    } catch (e) {
+        console.error(`model.mjs: ${e.message}`);
+        process.exit(e instanceof UsageError ? 2 : 1);
+    }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -9,19 +9,19 @@ import { WASI } from 'node:wasi';
 process.removeAllListeners('warning'); // node:wasi is "experimental" in Node 20: keep CTest output clean
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node scripts/run-wasi.mjs PROGRAM.wasm [args...]');
-  process.exit(2);
+    console.error('usage: node scripts/run-wasi.mjs PROGRAM.wasm [args...]');
+    process.exit(2);
 }
 const wasi = new WASI({
-  version: 'preview1',
-  args: [file, ...args],
-  env: {},
-  preopens: { '/': process.cwd() },
-  returnOnExit: true,
+    version: 'preview1',
+    args: [file, ...args],
+    env: {},
+    preopens: { '/': process.cwd() },
+    returnOnExit: true,
 });
 const module = await WebAssembly.compile(await readFile(file));
 const instance = await WebAssembly.instantiate(module, {
-  ...wasi.getImportObject(),
-  env: { emscripten_notify_memory_growth() {}, nn_clock_ms: () => performance.now() },
+    ...wasi.getImportObject(),
+    env: { emscripten_notify_memory_growth() {}, nn_clock_ms: () => performance.now() },
 });
 process.exitCode = wasi.start(instance);

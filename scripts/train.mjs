@@ -41,176 +41,176 @@ const USAGE = `usage: node scripts/train.mjs [options]
 class UsageError extends Error {}
 
 function positiveInt(name, text, { min = 1 } = {}) {
-  if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
-  const v = Number(text);
-  if (v < min || !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at least ${min}`);
-  return v;
+    if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
+    const v = Number(text);
+    if (v < min || !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at least ${min}`);
+    return v;
 }
 
 export function parseOptions(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        arch: { type: 'string' },
-        layers: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        threads: { type: 'string', default: '1' },
-        lr: { type: 'string' },
-        optimizer: { type: 'string', default: 'rmsprop' },
-        hidden: { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        limit: { type: 'string' },
-        data: { type: 'string', default: DEFAULT_DATA_DIR },
-        out: { type: 'string' },
-        dense: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UsageError(e.message);
-  }
-  const o = parsed;
-  const lr = o.lr === undefined ? 0 : Number(o.lr);
-  if (o.lr !== undefined && !(Number.isFinite(lr) && lr > 0))
-    throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);
-  if (!OPTIMIZERS.includes(o.optimizer))
-    throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, not "${o.optimizer}"`);
-  if ([o.arch, o.layers, o.hidden].filter((v) => v !== undefined).length > 1)
-    throw new UsageError('give one of --arch, --layers and --hidden');
-  if (o.arch !== undefined && !ARCHITECTURES[o.arch])
-    throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}, not "${o.arch}"`);
-  const arch = o.arch ?? (o.layers === undefined && o.hidden === undefined ? DEFAULT_ARCH : null);
-  let spec = arch ? ARCHITECTURES[arch].spec : o.layers;
-  if (o.hidden !== undefined) {
-    const hidden = o.hidden === '' ? [] : o.hidden.split(',').map((h) => positiveInt('hidden', h.trim()));
-    spec = mlpSpec(hidden);
-  }
-  let layers;
-  try {
-    layers = parseLayers(spec);
-  } catch (e) {
-    throw new UsageError(`--layers: ${e.message}`);
-  }
-  const defaults = ARCHITECTURES[arch] ?? (layers[0].type === 'dense' ? ARCHITECTURES.mlp : ARCHITECTURES.convnet);
-  return {
-    help: o.help,
-    arch,
-    spec,
-    layers,
-    epochs: positiveInt('epochs', o.epochs ?? String(defaults.epochs)),
-    batchSize: positiveInt('batch-size', o['batch-size'] ?? String(defaults.batchSize)),
-    learningRate: lr,
-    optimizer: o.optimizer,
-    threads: positiveInt('threads', o.threads),
-    seed: positiveInt('seed', o.seed, { min: 0 }),
-    limit: o.limit === undefined ? 0 : positiveInt('limit', o.limit),
-    data: o.data,
-    out: o.out,
-    sparse: o.dense ? 'off' : 'auto',
-    json: o.json,
-  };
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            strict: true,
+            options: {
+                arch: { type: 'string' },
+                layers: { type: 'string' },
+                epochs: { type: 'string' },
+                'batch-size': { type: 'string' },
+                threads: { type: 'string', default: '1' },
+                lr: { type: 'string' },
+                optimizer: { type: 'string', default: 'rmsprop' },
+                hidden: { type: 'string' },
+                seed: { type: 'string', default: '1' },
+                limit: { type: 'string' },
+                data: { type: 'string', default: DEFAULT_DATA_DIR },
+                out: { type: 'string' },
+                dense: { type: 'boolean', default: false },
+                json: { type: 'boolean', default: false },
+                help: { type: 'boolean', short: 'h', default: false },
+            },
+        }).values;
+    } catch (e) {
+        throw new UsageError(e.message);
+    }
+    const o = parsed;
+    const lr = o.lr === undefined ? 0 : Number(o.lr);
+    if (o.lr !== undefined && !(Number.isFinite(lr) && lr > 0))
+        throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);
+    if (!OPTIMIZERS.includes(o.optimizer))
+        throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, not "${o.optimizer}"`);
+    if ([o.arch, o.layers, o.hidden].filter((v) => v !== undefined).length > 1)
+        throw new UsageError('give one of --arch, --layers and --hidden');
+    if (o.arch !== undefined && !ARCHITECTURES[o.arch])
+        throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}, not "${o.arch}"`);
+    const arch = o.arch ?? (o.layers === undefined && o.hidden === undefined ? DEFAULT_ARCH : null);
+    let spec = arch ? ARCHITECTURES[arch].spec : o.layers;
+    if (o.hidden !== undefined) {
+        const hidden = o.hidden === '' ? [] : o.hidden.split(',').map((h) => positiveInt('hidden', h.trim()));
+        spec = mlpSpec(hidden);
+    }
+    let layers;
+    try {
+        layers = parseLayers(spec);
+    } catch (e) {
+        throw new UsageError(`--layers: ${e.message}`);
+    }
+    const defaults = ARCHITECTURES[arch] ?? (layers[0].type === 'dense' ? ARCHITECTURES.mlp : ARCHITECTURES.convnet);
+    return {
+        help: o.help,
+        arch,
+        spec,
+        layers,
+        epochs: positiveInt('epochs', o.epochs ?? String(defaults.epochs)),
+        batchSize: positiveInt('batch-size', o['batch-size'] ?? String(defaults.batchSize)),
+        learningRate: lr,
+        optimizer: o.optimizer,
+        threads: positiveInt('threads', o.threads),
+        seed: positiveInt('seed', o.seed, { min: 0 }),
+        limit: o.limit === undefined ? 0 : positiveInt('limit', o.limit),
+        data: o.data,
+        out: o.out,
+        sparse: o.dense ? 'off' : 'auto',
+        json: o.json,
+    };
 }
 
 function bar(fraction, width = 30) {
-  const full = Math.round(fraction * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
+    const full = Math.round(fraction * width);
+    return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
 }
 
 export async function train(opts, log = () => {}) {
-  const data = await loadIdxFiles(opts.data);
-  const nn = await loadNN(undefined, { threads: opts.threads });
-  try {
-    return await trainWith(nn, data, opts, log);
-  } finally {
-    nn.terminate();
-  }
+    const data = await loadIdxFiles(opts.data);
+    const nn = await loadNN(undefined, { threads: opts.threads });
+    try {
+        return await trainWith(nn, data, opts, log);
+    } finally {
+        nn.terminate();
+    }
 }
 
 async function trainWith(nn, data, opts, log) {
-  const trainSet = nn.createDataset(data.trainImages, data.trainLabels);
-  const testSet = nn.createDataset(data.testImages, data.testLabels);
-  const inputShape = inputShapeFor(opts.layers, trainSet.rows, trainSet.cols);
-  const net = nn.createNetwork({ inputShape, layers: opts.layers, seed: opts.seed });
-  const trainer = nn.createTrainer(net, trainSet, {
-    threads: opts.threads,
-    optimizer: opts.optimizer,
-    learningRate: opts.learningRate,
-    batchSize: opts.batchSize,
-    limit: opts.limit,
-    seed: opts.seed,
-    sparse: opts.sparse,
-  });
-  const tty = process.stdout.isTTY && !opts.json;
-  const epochs = [];
-  const t0 = performance.now();
-  let samples = 0;
-  for (let e = 1; e <= opts.epochs; e++) {
-    const te = performance.now();
-    let p;
-    do {
-      p = trainer.train(tty ? 25 : 1 << 30);
-      if (tty && !p.epochDone)
-        process.stdout.write(`\repoch ${e}/${opts.epochs} ${bar(p.batch / p.batchesPerEpoch)} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)}`);
-    } while (!p.epochDone);
-    const seconds = (performance.now() - te) / 1000;
-    const test = net.evaluate(testSet);
-    samples = p.samples;
-    const row = { epoch: e, loss: p.loss, accuracy: p.accuracy, testLoss: test.loss, testAccuracy: test.accuracy, seconds };
-    epochs.push(row);
-    if (tty) process.stdout.write('\r\x1b[K');
-    log(
+    const trainSet = nn.createDataset(data.trainImages, data.trainLabels);
+    const testSet = nn.createDataset(data.testImages, data.testLabels);
+    const inputShape = inputShapeFor(opts.layers, trainSet.rows, trainSet.cols);
+    const net = nn.createNetwork({ inputShape, layers: opts.layers, seed: opts.seed });
+    const trainer = nn.createTrainer(net, trainSet, {
+        threads: opts.threads,
+        optimizer: opts.optimizer,
+        learningRate: opts.learningRate,
+        batchSize: opts.batchSize,
+        limit: opts.limit,
+        seed: opts.seed,
+        sparse: opts.sparse,
+    });
+    const tty = process.stdout.isTTY && !opts.json;
+    const epochs = [];
+    const t0 = performance.now();
+    let samples = 0;
+    for (let e = 1; e <= opts.epochs; e++) {
+        const te = performance.now();
+        let p;
+        do {
+            p = trainer.train(tty ? 25 : 1 << 30);
+            if (tty && !p.epochDone)
+                process.stdout.write(`\repoch ${e}/${opts.epochs} ${bar(p.batch / p.batchesPerEpoch)} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)}`);
+        } while (!p.epochDone);
+        const seconds = (performance.now() - te) / 1000;
+        const test = net.evaluate(testSet);
+        samples = p.samples;
+        const row = { epoch: e, loss: p.loss, accuracy: p.accuracy, testLoss: test.loss, testAccuracy: test.accuracy, seconds };
+        epochs.push(row);
+        if (tty) process.stdout.write('\r\x1b[K');
+        log(
       `epoch ${e}/${opts.epochs}: loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(4)} · ` +
         `test loss ${test.loss.toFixed(4)} acc ${test.accuracy.toFixed(4)} · ${seconds.toFixed(2)} s`,
-    );
-  }
-  const totalSeconds = (performance.now() - t0) / 1000;
-  const trainSeconds = epochs.reduce((s, r) => s + r.seconds, 0);
-  const test = net.evaluate(testSet);
-  if (opts.out) {
-    const tmp = `${opts.out}.tmp-${process.pid}`;
-    await writeFile(tmp, net.save());
-    await rename(tmp, opts.out);
-  }
-  return {
-    arch: opts.arch,
-    layers: opts.spec,
-    summary: net.summary(),
-    params: net.paramCount,
-    threads: trainer.progress().threads,
-    optimizer: opts.optimizer,
-    batchSize: opts.batchSize,
-    seed: opts.seed,
-    trainSamples: Math.min(opts.limit || trainSet.count, trainSet.count),
-    epochs,
-    testLoss: test.loss,
-    testAccuracy: test.accuracy,
-    totalSeconds,
-    samplesPerSecond: samples / trainSeconds,
-    peakMemoryBytes: nn.memoryBytes,
-    model: opts.out ?? null,
-  };
+        );
+    }
+    const totalSeconds = (performance.now() - t0) / 1000;
+    const trainSeconds = epochs.reduce((s, r) => s + r.seconds, 0);
+    const test = net.evaluate(testSet);
+    if (opts.out) {
+        const tmp = `${opts.out}.tmp-${process.pid}`;
+        await writeFile(tmp, net.save());
+        await rename(tmp, opts.out);
+    }
+    return {
+        arch: opts.arch,
+        layers: opts.spec,
+        summary: net.summary(),
+        params: net.paramCount,
+        threads: trainer.progress().threads,
+        optimizer: opts.optimizer,
+        batchSize: opts.batchSize,
+        seed: opts.seed,
+        trainSamples: Math.min(opts.limit || trainSet.count, trainSet.count),
+        epochs,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        totalSeconds,
+        samplesPerSecond: samples / trainSeconds,
+        peakMemoryBytes: nn.memoryBytes,
+        model: opts.out ?? null,
+    };
 }
 
 async function main() {
-  const opts = parseOrExit('train.mjs', parseOptions, USAGE);
-  try {
-    const result = await train(opts, (line) => console.log(line));
-    if (!opts.json) {
-      console.log(
+    const opts = parseOrExit('train.mjs', parseOptions, USAGE);
+    try {
+        const result = await train(opts, (line) => console.log(line));
+        if (!opts.json) {
+            console.log(
         `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% · ${result.totalSeconds.toFixed(1)} s · ` +
           `${Math.round(result.samplesPerSecond)} samples/s · peak wasm memory ${(result.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` +
           (result.model ? ` · model written to ${result.model}` : ''),
-      );
-    } else console.log(JSON.stringify(result));
-  } catch (e) {
-    console.error(`train.mjs: ${e.message}`);
-    process.exit(1);
-  }
+            );
+        } else console.log(JSON.stringify(result));
+    } catch (e) {
+        console.error(`train.mjs: ${e.message}`);
+        process.exit(1);
+    }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

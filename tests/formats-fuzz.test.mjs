@@ -11,20 +11,20 @@ import { TARGETS, check, corpusOf, fuzz } from './fuzz/fuzz_formats.mjs';
 const RUNS = 1500;
 
 for (const target of TARGETS) {
-  test(`fuzz_formats ${target}: the seeds, the kept failures, and ${RUNS} mutations hold the property`, async (t) => {
-    const nn = await loadNN(WASM_PATH);
-    const corpus = corpusOf(target);
-    assert.ok(corpus.filter((c) => !c.file.includes('regress')).length >= 4, 'seeds');
-    let accepted = 0;
-    for (const { file, bytes } of corpus) {
-      const r = check(nn, target, bytes);
-      assert.equal(r.why, undefined, `${file}: ${r.why}`);
-      if (r.accepted) accepted++;
-    }
-    assert.ok(accepted >= 4, 'the seeds import');
-    const res = fuzz(nn, target, { runs: RUNS, seed: 13 });
-    assert.equal(res.failure, null, res.failure && `${res.failure.why}\nbytes: ${Buffer.from(res.failure.bytes).toString('base64')}`);
-    t.diagnostic(`${res.execs} executions, ${res.accepted} imported`);
-    assert.ok(res.accepted > 0 && res.accepted < res.execs, 'some mutations import and some are refused');
-  });
+    test(`fuzz_formats ${target}: the seeds, the kept failures, and ${RUNS} mutations hold the property`, async (t) => {
+        const nn = await loadNN(WASM_PATH);
+        const corpus = corpusOf(target);
+        assert.ok(corpus.filter((c) => !c.file.includes('regress')).length >= 4, 'seeds');
+        let accepted = 0;
+        for (const { file, bytes } of corpus) {
+            const r = check(nn, target, bytes);
+            assert.equal(r.why, undefined, `${file}: ${r.why}`);
+            if (r.accepted) accepted++;
+        }
+        assert.ok(accepted >= 4, 'the seeds import');
+        const res = fuzz(nn, target, { runs: RUNS, seed: 13 });
+        assert.equal(res.failure, null, res.failure && `${res.failure.why}\nbytes: ${Buffer.from(res.failure.bytes).toString('base64')}`);
+        t.diagnostic(`${res.execs} executions, ${res.accepted} imported`);
+        assert.ok(res.accepted > 0 && res.accepted < res.execs, 'some mutations import and some are refused');
+    });
 }
