@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // predict.mjs: classifies PNG and JPEG files with a model file, through the same C preprocessing as
-// the page (Engine.preprocess), after the same decoding: EXIF orientation honoured, photos larger
-// than 1024 px on the long side area-averaged down (scripts/lib/image.mjs).
+// the page (Engine.readNumber: several digits side by side are read as a number), after the same
+// decoding: EXIF orientation honoured, photos larger than 1024 px on the long side area-averaged
+// down (scripts/lib/image.mjs).
 //   node scripts/predict.mjs --model FILE [--json] [--preview] IMAGE...
-// A line per image (file, digit, its probability, the ten probabilities); --json: one JSON object
-// per line. A bad image gets a one-line message and the others go on; exit status 1 if any failed.
+// A line per image (file, digit, its probability, the ten probabilities; for a number, the digits
+// read and each one's probability); --json: one JSON object per line (number, digits with their
+// boxes, and digit and probabilities when there is one). A bad image gets a one-line message and
+// the others go on; exit status 1 if any failed.
 import { parseOrExit } from './lib/cli.mjs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -65,28 +68,36 @@ function reason(e) {
     return e?.message ?? String(e);
 }
 
-/** Classifies one file: {file, digit, probability, probabilities, input, ...} or throws. */
+/**
+ * Reads one file: {file, number, digits: [{digit, probability, probabilities, box, input}], and
+ * when there is exactly one digit also digit, probability, probabilities, box and input, ...} or
+ * throws. A picture of several digits side by side is read left to right as a number.
+ */
 export async function classify(engine, net, file) {
     const img = readImage(await readFile(file));
-    const { input, info } = engine.preprocess(img);
-    const probabilities = Array.from(net.predict(input));
-    let digit = 0;
-    for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[digit]) digit = k;
+    const r = engine.readNumber(net, img);
+    const one = r.digits.length === 1 ? r.digits[0] : null;
     return {
         file,
-        digit,
-        probability: probabilities[digit],
-        probabilities,
-        // the file's size upright; box is in the pixels preprocessed, which are `scaled` when the
+        number: r.number,
+        ...(one ? { digit: one.digit, probability: one.probability, probabilities: one.probabilities } : {}),
+        digits: r.digits.map(({ digit, probability, probabilities, box, input }) => ({ digit, probability, probabilities, box, input })),
+        // the file's size upright; boxes are in the pixels preprocessed, which are `scaled` when the
         // photo was larger than 1024 px
         width: img.orientation >= 5 ? img.source.height : img.source.width,
         height: img.orientation >= 5 ? img.source.width : img.source.height,
         scaled: Math.max(img.width, img.height) < Math.max(img.source.width, img.source.height) ? { width: img.width, height: img.height } : null,
         orientation: img.orientation,
-        lightOnDark: info.lightOnDark,
-        box: info.box,
-        input,
+        lightOnDark: r.lightOnDark,
+        lines: r.lines, // printed lines (and dots) of the paper divided out
+        ...(one ? { box: one.box, input: one.input } : {}),
     };
+}
+
+/** The 28x28 inputs side by side, as text. */
+function previews(inputs) {
+    const blocks = inputs.map((input) => preview(input).split('\n'));
+    return blocks[0].map((_, y) => blocks.map((b) => b[y].padEnd(56)).join('  ').trimEnd()).join('\n');
 }
 
 async function main() {
@@ -113,13 +124,24 @@ async function main() {
             else console.error(`${file}: ${reason(e)}`);
             continue;
         }
-        const probs = r.probabilities.map((p) => Number(p.toFixed(4)));
+        const round = (v, n) => Number(v.toFixed(n));
         if (opts.json) {
-            const { input, ...rest } = r;
-            console.log(JSON.stringify({ ...rest, probability: probs[r.digit], probabilities: probs, ...(opts.preview ? { input: Array.from(input, (v) => Number(v.toFixed(3))) } : {}) }));
-        } else {
+            const { input, digits, ...rest } = r;
+            const one = digits.length === 1;
+            const out = {
+                ...rest,
+                ...(one ? { probability: round(r.probability, 4), probabilities: r.probabilities.map((p) => round(p, 4)) } : {}),
+                digits: digits.map((d) => ({ digit: d.digit, probability: round(d.probability, 4), box: d.box })),
+                ...(opts.preview && one ? { input: Array.from(input, (v) => round(v, 3)) } : {}),
+                ...(opts.preview && !one ? { inputs: digits.map((d) => Array.from(d.input, (v) => round(v, 3))) } : {}),
+            };
+            console.log(JSON.stringify(out));
+        } else if (r.digits.length === 1) {
             console.log(`${file}: ${r.digit} (p ${r.probability.toFixed(3)})  ${r.probabilities.map((p, k) => `${k}:${p.toFixed(3)}`).join(' ')}`);
             if (opts.preview) console.log(preview(r.input));
+        } else {
+            console.log(`${file}: ${r.number}  ${r.digits.map((d) => `${d.digit} (p ${d.probability.toFixed(3)})`).join(' ')}`);
+            if (opts.preview) console.log(previews(r.digits.map((d) => d.input)));
         }
     }
     if (failed) process.exitCode = 1;

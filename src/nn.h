@@ -298,6 +298,8 @@ typedef struct nn_preprocess_info {
     int light_on_dark;  /* 1 if the ink was lighter than the background */
     float ink_fraction; /* fraction of source pixels taken as ink */
     float com_x, com_y; /* centre of mass of the result in pixel indices: 14.0, as MNIST has it */
+    int lines; /* printed lines (a grid, rules, a margin) and dots of the paper divided out */
+    int cut;   /* nn_preprocess_number: 1 if cut from ink it shares with a neighbour */
 } nn_preprocess_info;
 /* From a grayscale image (width x height bytes, row-major) to the 28x28 floats in [0,1] (ink 1,
  * background 0) that the network takes: ink told from background, cropped to its bounding box,
@@ -309,6 +311,29 @@ nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *
 /* The same from RGBA bytes (a canvas' ImageData); transparent pixels count as background. */
 nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
                              nn_preprocess_info *info);
+/* Both find the lines of squared, ruled or dotted paper (families of long, thin, evenly spaced
+ * lines, tilted or converging in perspective, and a margin beside them) and divide them out before
+ * the ink is measured; a picture without such a family is preprocessed exactly as before. */
+
+/* Flags of nn_preprocess_number. */
+#define NN_PRE_KEEP_LINES 1u /* leave the paper's lines in (the preprocessing before issue 15) */
+#define NN_PRE_ONE_DIGIT 2u  /* one digit, as nn_preprocess_gray and _rgba read it */
+#define NN_PRE_NO_CUT 4u     /* digits are never cut from one piece of ink */
+#define NN_NUMBER_MAX_DIGITS 16
+/* A written number: the digits side by side in the picture (pixels: channels 1 gray or 4 RGBA),
+ * left to right, each through the same preprocessing as one digit, into out784 (max_digits x 784
+ * floats) and info (max_digits entries, or NULL). Parts of one digit (a detached bar) stay one
+ * digit; digits that touch are cut apart where the ink between them is thinnest (info.cut). A
+ * piece of ink much wider than the number's digits, or alone and wider than tall, is cut so: a
+ * wide digit and touching ones look alike, and the caller may compare each cut piece of ink with
+ * its reading as one digit under NN_PRE_NO_CUT (the same digits otherwise, in the same order).
+ * *count receives the
+ * digits written: 1 to min(max_digits, NN_NUMBER_MAX_DIGITS), the leftmost ones. A single digit
+ * gives exactly what nn_preprocess_gray or _rgba give. NN_ERR_NO_DIGIT when there is no ink,
+ * NN_ERR_ARG for a NULL pointer, channels other than 1 or 4, or max_digits < 1. */
+nn_status nn_preprocess_number(const uint8_t *pixels, int channels, int width, int height,
+                               unsigned flags, int max_digits, float *out784,
+                               nn_preprocess_info *info, int *count);
 
 /* ---- threads (threads.c): only the threaded wasm module (nn-mt.wasm, shared memory) has
  * helpers; elsewhere nn_threads_init accepts 1 only and training runs on the caller. ---- */

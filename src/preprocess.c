@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lines.h"
 #include "nn.h"
+#include "segment.h"
+#ifdef LINES_DEBUG
+#include <stdio.h>
+#endif
 
 enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 
@@ -36,16 +41,15 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 #define PART_MIN 0.02     /* parts lighter than this share of the main stroke are specks */
 #define THIN_OUT 1.0      /* strokes thinner than this in the result (MNIST: 2.0, 1-3) ... */
 #define TARGET_OUT 2.0    /* ... are dilated to about this width */
+#define LINED_MIN_INK 24  /* on a lined page a digit has this many strong pixels at least, */
+#define LINED_MIN_SIDE 10 /* and a box this tall (digits are upright) */
+#define LINED_CORE 254    /* a divided-out line at least this dark (transmittance <= 240/255) */
+                          /* leaves a pixel that is neither paper nor ink for the levels */
 
 typedef struct cells {
     int w, h, c, gx, gy;
     int *col_cell; /* w: the cell column of each pixel column */
 } cells;
-
-typedef struct comp {
-    double mass;
-    int count, x0, y0, x1, y1, border, keep;
-} comp;
 
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -276,6 +280,7 @@ typedef struct field {
     float *bgrow;              /* w: the background along the current row */
     int *xi, *yi;              /* w; h */
     uint8_t *step;             /* gx x gy: 1 near a step */
+    const uint8_t *lined;      /* w x h: below 255 under a printed line (NULL: no lines) */
     uint8_t *closed;           /* w x h closing of the (inverted) image; NULL without steps */
 } field;
 
@@ -414,9 +419,13 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     if (!hd || !he) goto done;
     /* paper and noise: every other row and column of large images is plenty */
     int step = (size_t)f->w * f->h > 262144 ? 2 : 1;
+    /* pixels under a printed line that was divided out are left out: what remains of a line
+     * there is neither paper nor ink */
     for (int y = 0; y < f->h; y += step) {
         dark_row(f, y, 0, f->w, d, e);
-        for (int x = 0; x < f->w; x += step) hd[dbin(d[x])]++, he[ebin(e[x])]++;
+        const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
+        for (int x = 0; x < f->w; x += step)
+            if (!ln || ln[x] > LINED_CORE) hd[dbin(d[x])]++, he[ebin(e[x])]++;
     }
     /* the paper's D: the median and MAD of the pixels that may be paper, so that a digit
      * covering more than half of the image still leaves the paper level where it is */
@@ -434,9 +443,26 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     uint64_t nc = 0, cum = 0;
     for (int y = 0; y < f->h; y++) {
         dark_row(f, y, 0, f->w, d, e);
+        const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         for (int x = 0; x < f->w; x++)
-            if (d[x] > gate && e[x] >= gate_e) hd[dbin(d[x])]++, nc++;
+            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE))
+                hd[dbin(d[x])]++, nc++;
     }
+#ifdef LINES_DEBUG
+    if (getenv("DBG_CAND")) {
+        FILE *o = fopen(getenv("DBG_CAND"), "wb");
+        fprintf(o, "P5\n%d %d\n255\n", f->w, f->h);
+        for (int y = 0; y < f->h; y++) {
+            dark_row(f, y, 0, f->w, d, e);
+            const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
+            for (int x = 0; x < f->w; x++) {
+                int c = d[x] > gate && e[x] >= gate_e;
+                fputc(!c ? 255 : (!ln || ln[x] > LINED_CORE) ? 0 : 128, o);
+            }
+        }
+        fclose(o);
+    }
+#endif
     if (nc == 0) goto done;
     uint64_t need = (uint64_t)ceil(INK_QUANTILE * (double)nc);
     int hb = 0;
@@ -445,6 +471,12 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     if (hi - m < MIN_CONTRAST || hi <= lo) goto done;
     lv->lo = (float)lo, lv->hi = (float)hi, lv->gate_e = (float)gate_e;
     lv->strong = (float)fmax(gate, 0.5 * (lo + hi));
+#ifdef LINES_DEBUG
+    fprintf(stderr,
+            "levels: paper %.3f sigma %.4f gate %.3f gate_e %.1f lo %.3f hi %.3f strong %.3f cands "
+            "%llu\n",
+            m, sigma, gate, gate_e, lo, hi, lv->strong, (unsigned long long)nc);
+#endif
     st = NN_OK;
 done:
     free(hd), free(he);
@@ -452,17 +484,6 @@ done:
 }
 
 /* ---- components of the strong pixels: runs of a row joined to the runs they touch above ---- */
-
-typedef struct run {
-    int y, x0, x1; /* strong pixels [x0, x1) of row y */
-    int32_t id;    /* union-find parent (an earlier run, or itself), then the component */
-    float mass;    /* sum of the ink intensity */
-} run;
-
-typedef struct runs {
-    run *r;
-    size_t n, cap;
-} runs;
 
 static int runs_push(runs *rs, int y, int x0, int x1, float mass) {
     if (rs->n == rs->cap) {
@@ -538,10 +559,6 @@ static nn_status label(field *f, float *rowbuf, float *ebuf, const levels *lv, r
 
 /* ---- specks: keep the main stroke and the parts near enough for their weight ---- */
 
-typedef struct rect {
-    int x0, y0, x1, y1;
-} rect;
-
 static int gap(const comp *c, const rect *b) {
     int gx = c->x0 >= b->x1 ? c->x0 - b->x1 + 1 : b->x0 >= c->x1 ? b->x0 - c->x1 + 1 : 0;
     int gy = c->y0 >= b->y1 ? c->y0 - b->y1 + 1 : b->y0 >= c->y1 ? b->y0 - c->y1 + 1 : 0;
@@ -584,6 +601,10 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
         for (int32_t c = 1; c <= nc; c++)
             if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
     if (!main) return 0;
+#ifdef LINES_DEBUG
+    fprintf(stderr, "select: %d comps, main %d mass %.1f box %d %d %d %d\n", (int)nc, (int)main,
+            cs[main].mass, cs[main].x0, cs[main].y0, cs[main].x1, cs[main].y1);
+#endif
     int inner = !cs[main].border;
     int64_t *col = calloc((size_t)w + 1, sizeof *col), *row = calloc((size_t)h, sizeof *row),
             total = 0;
@@ -750,41 +771,67 @@ static nn_status place(float *roi, int rw, int rh, float *out784) {
     return splat(roi, bw, bh, fmax(fmax(ex, ey), 1.0), mx / mass - b.x0, my / mass - b.y0, out784);
 }
 
-static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_preprocess_info *info) {
-    cells g = {0};
-    field f = {0};
-    runs rs = {0};
-    uint8_t *mask = NULL;
-    float *roi = NULL, *rowbuf = NULL, *ebuf = NULL;
-    int32_t nc = 0;
-    comp *cs = NULL;
-    levels lv;
-    rect box;
-    nn_status st = cells_init(&g, w, h);
-    if (st != NN_OK) goto done;
-    int light = light_on_dark(&g, p);
-    st = NN_ERR_NOMEM;
-    if (light < 0) goto done;
-    if ((st = field_build(&f, &g, p, light)) != NN_OK) goto done;
-    st = NN_ERR_NOMEM;
-    if (!(rowbuf = malloc((size_t)w * sizeof *rowbuf)) ||
-        !(ebuf = malloc((size_t)w * sizeof *ebuf)))
-        goto done;
-    if ((st = find_levels(&f, rowbuf, ebuf, &lv)) != NN_OK) goto done;
-    if ((st = label(&f, rowbuf, ebuf, &lv, &rs, &cs, &nc)) != NN_OK) goto done;
-    int strong = select_parts(cs, nc, &rs, w, h, &box);
-    st = strong < 0 ? NN_ERR_NOMEM : NN_ERR_NO_DIGIT;
-    if (strong < MIN_INK_PIXELS) goto done;
+/* The paper's printed lines divided out (lines.c): the darkness of every pixel relative to the
+ * background, then the lines found in it divided out of a copy of the ink bytes (dark on light).
+ * When some are found the field is rebuilt on that copy, *copy, which the caller frees. */
+static nn_status remove_lines(field *f, const cells *g, uint8_t **copy, uint8_t **lined,
+                              int *count) {
+    int w = f->w, h = f->h;
+    size_t n = (size_t)w * h;
+    uint8_t *dark = malloc(n), *ink = malloc(n);
+    float *d = malloc((size_t)w * sizeof *d);
+    nn_status st = NN_ERR_NOMEM;
+    lines_found lf;
+    *count = 0;
+    if (!dark || !ink || !d) goto done;
+    for (int y = 0; y < h; y++) {
+        dark_row(f, y, 0, w, d, NULL);
+        uint8_t *row = dark + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            row[x] = (uint8_t)(d[x] <= 0 ? 0 : lroundf(fminf(d[x], 1) * 255));
+    }
+    for (size_t i = 0; i < n; i++) ink[i] = (uint8_t)(f->flip ? 255 - f->p[i] : f->p[i]);
+    if ((st = lines_remove(dark, ink, w, h, lined, &lf)) != NN_OK) goto done;
+    *count = lf.periodic[0] + lf.periodic[1] + lf.extra[0] + lf.extra[1] + lf.dots;
+#ifdef LINES_DEBUG
+    if (getenv("DBG_INK")) {
+        FILE *o = fopen(getenv("DBG_INK"), "wb");
+        fprintf(o, "P5\n%d %d\n255\n", w, h);
+        fwrite(ink, 1, n, o);
+        fclose(o);
+    }
+    fprintf(stderr, "lines: %d %d extra %d %d bridged %d dots %d\n", lf.periodic[0], lf.periodic[1],
+            lf.extra[0], lf.extra[1], lf.bridged, lf.dots);
+#endif
+    if (*count == 0) goto done;
+    field_free(f);
+    if ((st = field_build(f, g, ink, 0)) != NN_OK) goto done;
+    f->lined = *lined;
+    *copy = ink, ink = NULL;
+done:
+    free(dark), free(ink), free(d);
+    return st;
+}
 
+/* One digit into out784 (and info, if not NULL): the strong pixels of the kept components within
+ * columns [cx0, cx1), whose box is box and count strong, with their grey fringe (weak pixels
+ * touching them, in the same columns), thickened if thin, placed as MNIST places its digits. */
+static nn_status render_digit(field *f, const runs *rs, const comp *cs, const levels *lv, rect box,
+                              int strong, int cx0, int cx1, float *rowbuf, float *out784,
+                              nn_preprocess_info *info) {
+    int w = f->w, h = f->h;
+    uint8_t *mask = NULL;
+    float *roi = NULL;
+    nn_status st = NN_ERR_NOMEM;
     /* the kept strong pixels as a mask over the box grown by 1 (clipped to the image) */
     int mx0 = imax(box.x0 - 1, 0), my0 = imax(box.y0 - 1, 0);
     int mw = imin(box.x1 + 1, w) - mx0, mh = imin(box.y1 + 1, h) - my0;
-    st = NN_ERR_NOMEM;
     if (!(mask = calloc((size_t)mw * mh, 1))) goto done;
-    for (size_t k = 0; k < rs.n; k++) {
-        const run *r = rs.r + k;
-        if (cs[r->id].keep)
-            memset(mask + (size_t)(r->y - my0) * mw + (r->x0 - mx0), 1, (size_t)(r->x1 - r->x0));
+    for (size_t k = 0; k < rs->n; k++) {
+        const run *r = rs->r + k;
+        int x0 = imax(r->x0, cx0), x1 = imin(r->x1, cx1);
+        if (cs[r->id].keep && x0 < x1)
+            memset(mask + (size_t)(r->y - my0) * mw + (x0 - mx0), 1, (size_t)(x1 - x0));
     }
     int r = thicken_radius(mask, mw, mh, strong, imax(box.x1 - box.x0, box.y1 - box.y0) + 2);
 
@@ -795,9 +842,14 @@ static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_prep
     rect seen = {w, h, 0, 0};
 #define KEPT(x, y) ((x) >= 0 && (y) >= 0 && (x) < mw && (y) < mh && mask[(size_t)(y)*mw + (x)])
     for (int y = 0; y < mh; y++) {
-        dark_row(&f, y + my0, mx0, mx0 + mw, rowbuf, NULL);
+        dark_row(f, y + my0, mx0, mx0 + mw, rowbuf, NULL);
         for (int x = 0; x < mw; x++) {
-            float v = intensity(rowbuf[x], &lv);
+            if (x + mx0 < cx0 || x + mx0 >= cx1) continue;
+            float v = intensity(rowbuf[x], lv);
+            /* what is left of a printed line is no fringe of the digit (its strong pixels,
+             * the pen over the line, are in the mask already) */
+            if (f->lined && f->lined[(size_t)(y + my0) * w + x + mx0] <= LINED_CORE && !KEPT(x, y))
+                continue;
             int near = v > 0 && KEPT(x, y);
             for (int dy = -1; dy <= 1 && v > 0 && !near; dy++)
                 for (int dx = -1; dx <= 1 && !near; dx++) near = KEPT(x + dx, y + dy);
@@ -817,12 +869,112 @@ static nn_status pipeline(const uint8_t *p, int w, int h, float *out784, nn_prep
             om += v, ocx += v * j, ocy += v * i;
         }
     info->x0 = seen.x0, info->y0 = seen.y0, info->x1 = seen.x1, info->y1 = seen.y1;
-    info->light_on_dark = light;
     info->ink_fraction = (float)((double)strong / ((double)w * h));
     info->com_x = (float)(ocx / om), info->com_y = (float)(ocy / om);
 done:
+    free(mask), free(roi);
+    return st;
+}
+
+/* 1 if a kept component inside the picture is of a digit's size on a lined page (LINED_MIN_INK
+ * strong pixels, LINED_MIN_SIDE tall): what lines leave behind (a speck where two crossed, the end
+ * of one at the picture's edge, a flat stretch of a line that the model missed) is not. */
+static int lined_digit(const comp *cs, int32_t nc) {
+    for (int32_t c = 1; c <= nc; c++)
+        if (cs[c].keep && !cs[c].border && cs[c].count >= LINED_MIN_INK &&
+            cs[c].y1 - cs[c].y0 >= LINED_MIN_SIDE)
+            return 1;
+    return 0;
+}
+
+/* Marks the components of span d as kept; their strong pixels within its columns: box, count. */
+static int span_parts(comp *cs, int32_t nc, const runs *rs, const digit_span *d, rect *box) {
+    int strong = 0;
+    for (int32_t c = 1; c <= nc; c++) cs[c].keep = cs[c].group == d->group;
+    *box = (rect){d->x1, 0, d->x0, 0};
+    int y0 = -1, y1 = 0;
+    for (size_t k = 0; k < rs->n; k++) {
+        const run *r = rs->r + k;
+        int x0 = imax(r->x0, d->x0), x1 = imin(r->x1, d->x1);
+        if (!cs[r->id].keep || x0 >= x1) continue;
+        strong += x1 - x0;
+        box->x0 = imin(box->x0, x0), box->x1 = imax(box->x1, x1);
+        if (y0 < 0) y0 = r->y;
+        y1 = r->y + 1;
+    }
+    box->y0 = y0, box->y1 = y1;
+    return strong;
+}
+
+/* The picture p (w x h ink bytes) into up to max_digits digits: out784 and info get one entry a
+ * digit, *count their number. NN_PRE_ONE_DIGIT reads it as one digit. */
+static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int max_digits,
+                          float *out784, nn_preprocess_info *info, int *count) {
+    cells g = {0};
+    field f = {0};
+    runs rs = {0};
+    uint8_t *unlined = NULL, *lined = NULL;
+    float *rowbuf = NULL, *ebuf = NULL;
+    int32_t nc = 0;
+    comp *cs = NULL;
+    levels lv;
+    rect box;
+    digit_span spans[NN_NUMBER_MAX_DIGITS];
+    *count = 0;
+    nn_status st = cells_init(&g, w, h);
+    if (st != NN_OK) goto done;
+    int light = light_on_dark(&g, p);
+    st = NN_ERR_NOMEM;
+    if (light < 0) goto done;
+    if ((st = field_build(&f, &g, p, light)) != NN_OK) goto done;
+    int nlines = 0;
+    if (!(flags & NN_PRE_KEEP_LINES) && w >= LINES_MIN_SIDE && h >= LINES_MIN_SIDE &&
+        (st = remove_lines(&f, &g, &unlined, &lined, &nlines)) != NN_OK)
+        goto done;
+    st = NN_ERR_NOMEM;
+    if (!(rowbuf = malloc((size_t)w * sizeof *rowbuf)) ||
+        !(ebuf = malloc((size_t)w * sizeof *ebuf)))
+        goto done;
+    if ((st = find_levels(&f, rowbuf, ebuf, &lv)) != NN_OK) goto done;
+    if ((st = label(&f, rowbuf, ebuf, &lv, &rs, &cs, &nc)) != NN_OK) goto done;
+    int nd = 0;
+    if (!(flags & NN_PRE_ONE_DIGIT) && max_digits > 1) {
+        nd = segment_digits(cs, nc, &rs, w, !(flags & NN_PRE_NO_CUT), spans, NN_NUMBER_MAX_DIGITS);
+        st = NN_ERR_NOMEM;
+        if (nd < 0) goto done;
+    }
+    if (nd <= 1) {
+        int strong = select_parts(cs, nc, &rs, w, h, &box);
+        st = strong < 0 ? NN_ERR_NOMEM : NN_ERR_NO_DIGIT;
+        if (strong < MIN_INK_PIXELS) goto done;
+        if (nlines && !lined_digit(cs, nc)) goto done;
+        st = render_digit(&f, &rs, cs, &lv, box, strong, 0, w, rowbuf, out784, info);
+        if (st != NN_OK) goto done;
+        *count = 1;
+    } else {
+        /* each digit into a scratch result first: on an error nothing is written */
+        float one[OUT * OUT];
+        nn_preprocess_info di;
+        for (int d = 0; d < nd && *count < max_digits && *count < NN_NUMBER_MAX_DIGITS; d++) {
+            int strong = span_parts(cs, nc, &rs, spans + d, &box);
+            if (strong < MIN_INK_PIXELS || (nlines && !lined_digit(cs, nc))) continue;
+            memset(&di, 0, sizeof di);
+            st = render_digit(&f, &rs, cs, &lv, box, strong, spans[d].x0, spans[d].x1, rowbuf, one,
+                              &di);
+            if (st != NN_OK) goto done;
+            di.cut = spans[d].cut;
+            memcpy(out784 + (size_t)*count * OUT * OUT, one, sizeof one);
+            if (info) info[*count] = di;
+            ++*count;
+        }
+        st = *count ? NN_OK : NN_ERR_NO_DIGIT;
+    }
+    if (info)
+        for (int d = 0; d < *count; d++) info[d].light_on_dark = light, info[d].lines = nlines;
+done:
     field_free(&f);
-    free(g.col_cell), free(rowbuf), free(ebuf), free(rs.r), free(mask), free(cs), free(roi);
+    free(g.col_cell), free(rowbuf), free(ebuf), free(rs.r), free(cs);
+    free(unlined), free(lined);
     return st;
 }
 
@@ -832,15 +984,6 @@ static nn_status check_size(int width, int height) {
     /* both sides are at most 2^14 here, so the product fits in 64 bits (and in 32) */
     if ((uint64_t)width * (uint64_t)height > NN_IMAGE_MAX_PIXELS) return NN_ERR_IMAGE_SIZE;
     return NN_OK;
-}
-
-nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *out784,
-                             nn_preprocess_info *info) {
-    if (!gray || !out784) return NN_ERR_ARG;
-    if (info) memset(info, 0, sizeof *info);
-    nn_status st = check_size(width, height);
-    if (st != NN_OK) return st;
-    return pipeline(gray, width, height, out784, info);
 }
 
 /* Quantile of a weighted 256-bin histogram. */
@@ -855,16 +998,9 @@ static int wquantile(const uint64_t *hist, uint64_t total, double q) {
 /* Transparent pixels are composited over a background colour B chosen so that they read as
  * background: over the paper colour (the alpha-weighted median) when the opaque pixels are
  * most of the image or hold ink and paper of their own; over the opposite extreme when they
- * are strokes of one colour on a transparent canvas, where alpha itself is the ink. */
-nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
-                             nn_preprocess_info *info) {
-    if (!rgba || !out784) return NN_ERR_ARG;
-    if (info) memset(info, 0, sizeof *info);
-    nn_status st = check_size(width, height);
-    if (st != NN_OK) return st;
-    size_t n = (size_t)width * height;
-    uint8_t *p = malloc(n);
-    if (!p) return NN_ERR_NOMEM;
+ * are strokes of one colour on a transparent canvas, where alpha itself is the ink. Into p (n
+ * bytes); NN_ERR_NO_DIGIT if every pixel is transparent. */
+static nn_status rgba_to_gray(const uint8_t *rgba, size_t n, uint8_t *p) {
     uint64_t hist[BINS] = {0}, total = 0;
     int min_alpha = 255;
     for (size_t i = 0; i < n; i++) {
@@ -874,10 +1010,7 @@ nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *
         hist[p[i]] += q[3], total += q[3];
         if (q[3] < min_alpha) min_alpha = q[3];
     }
-    if (total == 0) {
-        free(p);
-        return NN_ERR_NO_DIGIT;
-    }
+    if (total == 0) return NN_ERR_NO_DIGIT;
     if (min_alpha < 255) {
         int p10 = wquantile(hist, total, 0.1), p50 = wquantile(hist, total, 0.5);
         int p90 = wquantile(hist, total, 0.9), bg = p50;
@@ -888,7 +1021,38 @@ nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *
             p[i] = (uint8_t)((a * p[i] + (255u - a) * (unsigned)bg + 127u) / 255u);
         }
     }
-    st = pipeline(p, width, height, out784, info);
+    return NN_OK;
+}
+
+nn_status nn_preprocess_number(const uint8_t *pixels, int channels, int width, int height,
+                               unsigned flags, int max_digits, float *out784,
+                               nn_preprocess_info *info, int *count) {
+    if (count) *count = 0;
+    if (!pixels || !out784 || !count || (channels != 1 && channels != 4) || max_digits < 1 ||
+        (flags & ~(NN_PRE_KEEP_LINES | NN_PRE_ONE_DIGIT | NN_PRE_NO_CUT)))
+        return NN_ERR_ARG;
+    if (max_digits > NN_NUMBER_MAX_DIGITS) max_digits = NN_NUMBER_MAX_DIGITS;
+    if (info) memset(info, 0, (size_t)max_digits * sizeof *info);
+    nn_status st = check_size(width, height);
+    if (st != NN_OK) return st;
+    if (channels == 1)
+        return pipeline(pixels, width, height, flags, max_digits, out784, info, count);
+    uint8_t *p = malloc((size_t)width * height);
+    if (!p) return NN_ERR_NOMEM;
+    st = rgba_to_gray(pixels, (size_t)width * height, p);
+    if (st == NN_OK) st = pipeline(p, width, height, flags, max_digits, out784, info, count);
     free(p);
     return st;
+}
+
+nn_status nn_preprocess_gray(const uint8_t *gray, int width, int height, float *out784,
+                             nn_preprocess_info *info) {
+    int count;
+    return nn_preprocess_number(gray, 1, width, height, NN_PRE_ONE_DIGIT, 1, out784, info, &count);
+}
+
+nn_status nn_preprocess_rgba(const uint8_t *rgba, int width, int height, float *out784,
+                             nn_preprocess_info *info) {
+    int count;
+    return nn_preprocess_number(rgba, 4, width, height, NN_PRE_ONE_DIGIT, 1, out784, info, &count);
 }

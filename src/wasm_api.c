@@ -190,3 +190,24 @@ EMSCRIPTEN_KEEPALIVE int wa_preprocess(const uint8_t *px, int width, int height,
     info[7] = pi.com_y;
     return st;
 }
+
+/* A written number (nn_preprocess_number): out784 holds max_digits x 784 floats, info max_digits
+ * x 10 (x0, y0, x1, y1, light_on_dark, ink_fraction, com_x, com_y, lines, cut) and count[0] the
+ * digits written. */
+EMSCRIPTEN_KEEPALIVE int wa_number_max_digits(void) { return NN_NUMBER_MAX_DIGITS; }
+
+EMSCRIPTEN_KEEPALIVE int wa_preprocess_number(const uint8_t *px, int width, int height,
+                                              int channels, unsigned flags, int max_digits,
+                                              float *out784, float *info, int *count) {
+    nn_preprocess_info pi[NN_NUMBER_MAX_DIGITS];
+    if (max_digits > NN_NUMBER_MAX_DIGITS) max_digits = NN_NUMBER_MAX_DIGITS;
+    int st = nn_preprocess_number(px, channels, width, height, flags, max_digits, out784, pi,
+                                  count);
+    for (int d = 0; st == NN_OK && d < *count; d++) {
+        float *o = info + 10 * d;
+        o[0] = (float)pi[d].x0, o[1] = (float)pi[d].y0, o[2] = (float)pi[d].x1;
+        o[3] = (float)pi[d].y1, o[4] = (float)pi[d].light_on_dark, o[5] = pi[d].ink_fraction;
+        o[6] = pi[d].com_x, o[7] = pi[d].com_y, o[8] = (float)pi[d].lines, o[9] = (float)pi[d].cut;
+    }
+    return st;
+}

@@ -1,15 +1,15 @@
 /* a11y.test.mjs: axe-core's WCAG 2.0/2.1 A and AA rules (wcag2a, wcag2aa, wcag21a, wcag21aa) on
  * every main state of the page, in Chromium at 1280 and 375 px: first load, data loading,
- * training under way, paused, trained with the evaluation shown, a drawn digit predicted, an
- * upload refused, the error banner, the Spanish page. axe is injected through the driver
- * (page.evaluate: the page's CSP stays as it is), and a violation fails the test with its rule,
- * its impact and the elements it found. */
+ * training under way, paused, trained with the evaluation shown, a drawn digit predicted, a drawn
+ * number read (its row of digits), an upload refused, the error banner, the Spanish page. axe is
+ * injected through the driver (page.evaluate: the page's CSP stays as it is), and a violation
+ * fails the test with its rule, its impact and the elements it found. */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { haveChromium, launch, openPage, startServer } from './helpers/browser.mjs';
-import { DIGIT_STROKES, byTestId, drawDigit, gotoReady, importModel, settledPrediction, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
+import { DIGIT_STROKES, NUMBER_STROKES, byTestId, drawDigit, drawStrokes, gotoReady, importModel, settledPrediction, startTraining, trainModelInNode, waitState, waitText } from './helpers/page-actions.mjs';
 
 const skip = haveChromium() ? false : 'no Chromium at /usr/bin/chromium (node scripts/setup.mjs --test installs it)';
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -112,6 +112,11 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip }, () => {
                 await waitText(page, 'model-info', /imported/);
                 assert.match(await drawDigit(page, 7), /^\d$/);
                 await expectClean(page, 'a drawn digit predicted', width);
+                await byTestId(page, 'clear').click();
+                await drawStrokes(page, NUMBER_STROKES[17]);
+                assert.match(await settledPrediction(page), /^\d\d$/);
+                assert.ok(await byTestId(page, 'number-digits').isVisible());
+                await expectClean(page, 'a number read, its digits in a row', width);
 
                 await byTestId(page, 'upload').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
                 await waitText(page, 'upload-error', /./);

@@ -196,6 +196,26 @@ describe('the worker', () => {
         assert.ok(label >= 0);
     });
 
+    test('a number: predict explains its first digit, explain({digit}) another, which later explains follow; a digit it lacks is an error', async () => {
+        // two test digits side by side, dark on light, on a page wider than tall
+        const W = 112, H = 56, data = new Uint8Array(W * H * 4).fill(255);
+        for (const [k, index] of [0, 1].entries())
+            for (let y = 0; y < 28; y++)
+                for (let x = 0; x < 28; x++) {
+                    const o = 4 * ((y + 14) * W + x + 24 + 36 * k);
+                    data[o] = data[o + 1] = data[o + 2] = 255 - testDigit(index).pixels[y * 28 + x];
+                }
+        const r = await h.request('predict', { image: { data, width: W, height: H }, explain: true });
+        assert.equal(r.digits.length, 2);
+        assert.equal(r.number, `${r.digits[0].digit}${r.digits[1].digit}`);
+        assert.deepEqual([...r.inside.input], [...r.digits[0].input]);
+        const second = await h.request('explain', { digit: 1 });
+        assert.deepEqual([...second.input], [...r.digits[1].input]);
+        assert.equal(second.digit, r.digits[1].digit);
+        assert.deepEqual([...(await h.request('explain')).input], [...r.digits[1].input], 'the digit chosen stays');
+        for (const digit of [2, -1, 0.5, '1']) assert.equal((await h.send('explain', { digit })).type, 'error', String(digit));
+    });
+
     test('confusionImages: exactly the test images of a cell, in pages; refused before an evaluation or for a bad cell', async () => {
         const fresh = harness();
         await fresh.request('loadData', { baseUrl: BASE });

@@ -20,6 +20,8 @@ import {
     DIGIT_STROKES,
     gotoReady,
     importModel,
+    mnistFiles,
+    NUMBER_STROKES,
     previewInk,
     probabilities,
     settledPrediction,
@@ -30,6 +32,11 @@ import {
     waitText,
 } from './helpers/page-actions.mjs';
 import { WEB } from './helpers/fakes.mjs';
+import { PNG } from 'pngjs';
+import { loadNN } from '../web/nn.js';
+import { fitSize, readImage, resizeArea } from '../scripts/lib/image.mjs';
+import { parseIdx } from './helpers/photo-set.mjs';
+import { makePaperSet } from './helpers/paper-set.mjs';
 
 const skip = haveChromium() ? false : 'no Chromium at /usr/bin/chromium (node scripts/setup.mjs --test installs it)';
 let srv;
@@ -211,6 +218,73 @@ describe('page', { skip }, () => {
             const corrupt = digitPng(0).buffer.subarray(0, 60);
             await byTestId(page, 'upload').setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: corrupt });
             assert.match(await waitText(page, 'upload-error', /broken\.png/), /not an image|corrupt/);
+        });
+    });
+
+    /** The number on the page and its row: [{answer, ink}] of each 28x28 preview shown. */
+    async function numberShown(page) {
+        const number = await byTestId(page, 'number').textContent();
+        const row = await byTestId(page, 'number-digits').evaluate((ol) =>
+            [...ol.querySelectorAll('li')].map((li) => {
+                const c = li.querySelector('canvas');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let ink = 0;
+                for (let i = 0; i < d.length; i += 4) if (d[i] < 250) ink++;
+                return { answer: li.querySelector('.number-answer').textContent, side: c.width, ink, pressed: li.querySelector('button').getAttribute('aria-pressed') };
+            }),
+        );
+        return { number, row, visible: await byTestId(page, 'number-digits').isVisible() };
+    }
+
+    test('numbers: a photo of a number on squared paper and a number drawn on the pad are read digit by digit, each shown as its 28x28 with its answer', async (t) => {
+        // a separated number on squared paper (tests/helpers/paper-set.mjs) that this model reads
+        // right in Node: the page must read the same pixels the same way
+        const nn = await loadNN(path.join(WEB, 'nn.wasm'));
+        const net = nn.loadModel(model);
+        const m = mnistFiles();
+        const pixelsOf = (photo) => {
+            const img = photo instanceof Uint8Array ? readImage(photo) : photo;
+            const fit = fitSize(img.width, img.height);
+            return fit.width === img.width ? img : resizeArea(img, fit.width, fit.height);
+        };
+        const set = makePaperSet(parseIdx(m.testImages, m.testLabels), { singles: 0, numbers: 5, seed: 15 });
+        const pick = set.map((s) => ({ ...s, img: pixelsOf(s.photo) })).find((s) => s.kind === 'squared' && !s.touching && nn.readNumber(net, s.img).number === s.label);
+        net.free();
+        assert.ok(pick, 'no number on squared paper that this model reads right');
+        const png = new PNG({ width: pick.img.width, height: pick.img.height });
+        png.data = Buffer.from(pick.img.data.buffer, pick.img.data.byteOffset, pick.img.data.byteLength);
+        t.diagnostic(`the photo: ${pick.label} on squared paper, ${pick.img.width} x ${pick.img.height} px, lines ${pick.meta.spacing} px apart`);
+        await withPage(t, {}, async (page) => {
+            await gotoReady(page, srv.url);
+            await importModel(page, model);
+            await waitText(page, 'model-info', /imported/);
+            await byTestId(page, 'upload').setInputFiles({ name: 'number.png', mimeType: 'image/png', buffer: PNG.sync.write(png) });
+            assert.equal(await settledPrediction(page), pick.label);
+            let shown = await numberShown(page);
+            assert.equal(shown.number, pick.label);
+            assert.ok(shown.visible, 'the row of digits is shown');
+            assert.deepEqual(shown.row.map((d) => d.answer).join(''), pick.label, 'each preview with its answer, left to right');
+            for (const d of shown.row) assert.ok(d.side === 28 && d.ink > 20, 'each preview is a 28x28 with ink');
+            assert.deepEqual(shown.row.map((d) => d.pressed), shown.row.map((_, k) => String(k === 0)), 'the first digit is chosen');
+            // choosing a digit shows its ten probabilities
+            await byTestId(page, 'number-digits').locator('button').nth(1).click();
+            const p = await probabilities(page);
+            assert.equal(String(p.indexOf(Math.max(...p))), pick.label[1]);
+
+            // drawn on the pad: a one and a seven side by side
+            await byTestId(page, 'clear').click();
+            assert.equal((await numberShown(page)).visible, false, 'cleared');
+            await drawStrokes(page, NUMBER_STROKES[17]);
+            assert.equal(await settledPrediction(page), '17');
+            shown = await numberShown(page);
+            assert.equal(shown.number, '17');
+            assert.deepEqual(shown.row.map((d) => d.answer), ['1', '7']);
+            assert.match(await byTestId(page, 'draw-message').textContent(), /17: 2 digits/);
+            // one digit stays one digit, and the row is hidden again
+            assert.equal(await drawDigit(page, 7), '7');
+            shown = await numberShown(page);
+            assert.equal(shown.number, '7');
+            assert.equal(shown.visible, false);
         });
     });
 

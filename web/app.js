@@ -10,6 +10,7 @@ import { createTrainingView } from './ui/training-view.js';
 import { createPad } from './ui/draw.js';
 import { blankDigit, paintDigit } from './ui/digits.js';
 import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
+import { createNumberView } from './ui/number.js';
 import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
 import { onConfusionCell, renderEvaluation } from './ui/evaluation.js';
@@ -422,6 +423,20 @@ async function evaluate() {
 // ---- drawing, upload and prediction ----
 
 const predictor = { busy: false, queued: null, generation: 0, timer: 0, first: 0, reading: 0 };
+// a number's digits (web/ui/number.js): the one chosen shows in the preview, the bars and the
+// look inside (the prediction brings the first one's)
+const numberView = createNumberView({ box: $('number-box'), number: $('number'), row: $('number-digits') }, (d, k, chosen) => {
+    paintDigit($('preview'), d.input);
+    showProbabilities(d.probabilities);
+    if (!chosen) return;
+    const generation = predictor.generation;
+    client
+        .request('explain', { digit: k })
+        .then((inside) => {
+            if (generation === predictor.generation) why.show(inside);
+        })
+        .catch(() => {}); // no model, or the worker restarted: the next prediction brings one
+});
 
 /** aria-busy on the prediction while an answer is on its way (a timer, a request or a queue). */
 function markBusy() {
@@ -482,8 +497,10 @@ function announceDrawNote() {
 
 function clearPrediction() {
     $('prediction').textContent = '';
+    $('prediction').classList.remove('long', 'longer');
     showProbabilities(null);
     blankDigit($('preview'));
+    numberView.clear();
     setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
     why?.clear();
 }
@@ -510,11 +527,17 @@ async function predict(image) {
             { transfer: [image.data.buffer] },
         );
         if (generation !== predictor.generation) return; // cleared meanwhile
-        paintDigit($('preview'), r.input);
-        showProbabilities(r.probabilities);
-        $('prediction').textContent = String(r.digit);
-        setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
-        why.show(r.inside);
+        numberView.show(r); // the first digit into the preview and the bars
+        $('prediction').textContent = r.number;
+        $('prediction').classList.toggle('long', r.number.length > 2);
+        $('prediction').classList.toggle('longer', r.number.length > 4);
+        if (r.digits.length > 1) {
+            const least = Math.min(...r.digits.map((d) => d.probability));
+            setDrawNote('draw.number', { number: r.number, n: r.digits.length, pct: percent(least, 1) });
+        } else {
+            setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
+        }
+        why.show(r.inside); // the look inside is of the first digit
     } catch (e) {
         if (generation !== predictor.generation || e instanceof WorkerCrash) return;
         clearPrediction();

@@ -342,6 +342,86 @@ export class Engine {
             this.x.nn_dealloc(out);
         }
     }
+
+    /**
+   * The digits of a written number in an image (as preprocess takes), left to right, each through
+   * the same preprocessing: {digits: [{input, info}], lines} where info is preprocess's plus
+   * `cut` (0, or the piece of ink, 1, 2..., that touching digits were cut from) and lines counts
+   * the paper's printed lines (and dots) divided out. Options: keepLines (leave the lines in, as
+   * before issue 15), oneDigit (read it as one digit, as preprocess does), noCut (never cut one
+   * piece of ink into digits). Throws NNError (Status.NO_DIGIT) when the image holds no ink.
+   */
+    preprocessNumber({ data, width, height }, { keepLines = false, oneDigit = false, noCut = false } = {}) {
+        const channels = data.length === width * height * 4 ? 4 : data.length === width * height ? 1 : 0;
+        if (!channels || !(width > 0) || !(height > 0))
+            throw new NNError(Status.IMAGE_SIZE, this.statusText(Status.IMAGE_SIZE));
+        const max = this.x.wa_number_max_digits();
+        const flags = (keepLines ? 1 : 0) | (oneDigit ? 2 : 0) | (noCut ? 4 : 0); // NN_PRE_* in nn.h
+        const p = this.copyIn(data);
+        const out = this.alloc(784 * 4 * max);
+        const info = this.alloc(10 * 4 * max);
+        try {
+            const st = this.x.wa_preprocess_number(p, width, height, channels, flags, max, out, info, this.io);
+            this.check(st, 'image');
+            const count = new Int32Array(this.memory.buffer, this.io, 1)[0];
+            const f = this.f32(info, 10 * count).slice();
+            const digits = Array.from({ length: count }, (_, d) => {
+                const i = f.subarray(10 * d, 10 * d + 10);
+                return {
+                    input: this.f32(out + 784 * 4 * d, 784).slice(),
+                    info: {
+                        box: { x0: i[0], y0: i[1], x1: i[2], y1: i[3] },
+                        lightOnDark: i[4] === 1,
+                        inkFraction: i[5],
+                        centerOfMass: { x: i[6], y: i[7] },
+                        cut: i[9],
+                    },
+                };
+            });
+            return { digits, lines: count ? f[8] : 0 };
+        } finally {
+            this.x.nn_dealloc(p);
+            this.x.nn_dealloc(out);
+            this.x.nn_dealloc(info);
+        }
+    }
+
+    /**
+   * A written number read by network (784 inputs): {number: '2024', digits: [{digit,
+   * probability, probabilities, input, box, cut, info}], lines, lightOnDark}. Where touching digits
+   * were cut from one piece of ink, that piece is also read as one digit, and the reading the
+   * network is surer of wins (the geometric mean of the pieces' probabilities against the whole's):
+   * a wide digit and two touching ones look alike. Options as preprocessNumber's.
+   */
+    readNumber(network, image, options = {}) {
+        const read = (d) => {
+            const probabilities = Array.from(network.predict(d.input));
+            let digit = 0;
+            for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[digit]) digit = k;
+            return { digit, probability: probabilities[digit], probabilities, input: d.input, box: d.info.box, cut: d.info.cut, info: d.info };
+        };
+        const cut = this.preprocessNumber(image, options);
+        const first = cut.digits[0].info;
+        let digits = cut.digits.map(read);
+        if (digits.some((d) => d.cut)) {
+            // the same digits in the same order, except that each cut piece of ink is one digit
+            const whole = this.preprocessNumber(image, { ...options, noCut: true }).digits.map(read);
+            const chosen = [];
+            for (let i = 0, j = 0; i < digits.length; j++) {
+                if (!digits[i].cut) {
+                    chosen.push(digits[i++]);
+                    continue;
+                }
+                const pieces = [];
+                for (const id = digits[i].cut; i < digits.length && digits[i].cut === id; ) pieces.push(digits[i++]);
+                const mean = Math.exp(pieces.reduce((s, d) => s + Math.log(d.probability), 0) / pieces.length);
+                if (whole[j].probability >= mean) chosen.push({ ...whole[j], cut: 0 });
+                else chosen.push(...pieces);
+            }
+            digits = chosen;
+        }
+        return { number: digits.map((d) => d.digit).join(''), digits, lines: cut.lines, lightOnDark: first.lightOnDark };
+    }
 }
 
 export class Network {

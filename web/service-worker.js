@@ -2,7 +2,7 @@
 // every file, so an update shows on the next load), the cached copy when the network fails. Only
 // the shell files below are handled: data files go straight to the network, and the training
 // worker keeps them in Cache Storage itself. Bump SHELL_CACHE when this list changes.
-const SHELL_CACHE = 'mnist-shell-v5';
+const SHELL_CACHE = 'mnist-shell-v6';
 const SHELL_FILES = [
     './',
     'boot.js',
@@ -39,6 +39,7 @@ const SHELL_FILES = [
     'ui/i18n-inside.js',
     'ui/nn-client.js',
     'ui/notebook.js',
+    'ui/number.js',
     'ui/settings.js',
     'ui/tile-grid.js',
     'ui/training-view.js',

@@ -86,6 +86,7 @@ export function createCore({
     let watchUnits = false; // the page shows the units: post their weights while training
     let watchInterval = 0; // and wants them no more often than this (ms), on top of UNITS_INTERVAL_MS
     let lastInput = null; // the last input predicted, for explain
+    let lastDigits = []; // each digit's input of the last number predicted, for explain({digit})
     let details = null; // {network, predicted, confidence} of the last detailed evaluation
 
     const getEngine = () => {
@@ -444,17 +445,34 @@ export function createCore({
             await getEngine();
             needModel();
             if (!image || !image.data) throw new WorkerError('No image given.', Status.ARG);
-            const { input, info } = engine.preprocess(image);
+            // several digits side by side are a number (web/ui/number.js shows them); the first
+            // digit's answer is also given as before, and the look inside is of that digit
+            const { number, digits, lines } = engine.readNumber(network, image);
+            const { input, digit, probability, info } = digits[0];
             lastInput = input.slice(); // the reply transfers input
+            lastDigits = digits.map((d) => d.input.slice());
             const inside = withInside ? explainInput(network, input) : null;
-            const probabilities = inside ? inside.probabilities : network.predict(input);
-            let digit = 0;
-            for (let i = 1; i < probabilities.length; i++) if (probabilities[i] > probabilities[digit]) digit = i;
-            return { input, probabilities, digit, confidence: probabilities[digit], info, inside };
+            const probabilities = inside ? inside.probabilities : digits[0].probabilities;
+            return {
+                input,
+                probabilities,
+                digit,
+                confidence: probability,
+                info,
+                inside,
+                number,
+                lines,
+                digits: digits.map((d) => ({ digit: d.digit, probability: d.probability, probabilities: d.probabilities, input: d.input, box: d.box })),
+            };
         },
-        /** The look inside for the last input predicted (null if none). */
-        explain() {
+        /** The look inside for the last input predicted (null if none); with digit, for that digit
+         * of the last number, which later explains without one then follow. */
+        explain({ digit } = {}) {
             needModel();
+            if (digit !== undefined) {
+                if (!Number.isInteger(digit) || !lastDigits[digit]) throw new WorkerError('No such digit.', Status.ARG);
+                lastInput = lastDigits[digit];
+            }
             return lastInput ? explainInput(network, lastInput) : null;
         },
         watch({ units, intervalMs = 0 }) {

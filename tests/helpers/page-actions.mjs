@@ -225,6 +225,22 @@ export const DIGIT_STROKES = {
     ],
 };
 
+/** A number drawn on the pad, its digits side by side: 17 (a one and a seven, apart). */
+export const NUMBER_STROKES = {
+    17: [
+        [
+            [0.22, 0.3],
+            [0.3, 0.22],
+            [0.3, 0.78],
+        ],
+        [
+            [0.5, 0.24],
+            [0.8, 0.24],
+            [0.6, 0.78],
+        ],
+    ],
+};
+
 /** Waits until no prediction is on its way; returns the prediction's text ('' for none). */
 export async function settledPrediction(page, timeout = 20000) {
     const handle = await page.waitForFunction(

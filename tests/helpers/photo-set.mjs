@@ -34,7 +34,7 @@ export function makeRng(seed) {
 let table = null;
 /** 65536 standard normal samples (the quantiles at (i + 0.5) / 65536, shuffled): sensor noise
  * for megapixels costs a table look-up a channel. */
-function gaussTable() {
+export function gaussTable() {
     if (table) return table;
     const rng = makeRng(12345);
     table = new Float32Array(65536);

@@ -1,0 +1,210 @@
+/* segment.c: the components of a written number grouped into its digits, left to right (issue 15).
+ * The line of the number is the rows of its heaviest component; the digits are the components
+ * that are tall on that line, those sharing most of their columns being one digit (a "4" written
+ * in two strokes, pieces of a broken stroke); then the short parts (a "5"'s detached bar) join the
+ * digit whose columns they share or that is next to them. A group much wider than the number's
+ * typical digit holds digits that touch: it is cut at the columns of least ink near evenly spaced
+ * positions, as a person would draw the line between them. Costs O(components^2 + runs). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segment.h"
+#ifdef LINES_DEBUG
+#include <stdio.h>
+#endif
+
+#define SEG_MIN_MASS 0.08 /* a digit's tall part weighs at least this share of the heaviest */
+#define SEG_TALL 0.6      /* ... is at least 0.6 times as tall as the number's line */
+#define SEG_ON_LINE 0.5   /* ... and shares half of its height with its neighbour on the line, */
+#define SEG_MAX_GAP 2.0   /* which is at most twice its height away */
+#define SEG_OVERLAP 0.5   /* tall parts sharing half the narrower one's columns: one digit */
+#define SEG_PART_MIN 0.02 /* lighter parts are specks: kept only inside a digit's box */
+#define SEG_ATTACH 0.25   /* a short part joins a digit within 0.25 line heights of it */
+#define SEG_NARROW 0.4    /* digits narrower than 0.4 of their height ("1") do not set the */
+#define SEG_DIGIT_ASPECT 0.62 /*   typical width, which is 0.62 of the height without others */
+#define SEG_MAX_ASPECT 0.75   /*   and at most 0.75 of it */
+#define SEG_WIDE 1.6          /* a group this many typical widths wide, and wider than tall, */
+#define SEG_ALONE_ASPECT \
+    1.9                    /* or (alone) this much wider than tall: three touching digits or more */
+#define SEG_CUT_WINDOW 0.3 /* cuts are looked for within 0.3 digit widths of even positions */
+enum { SEG_MAX_SPLIT = 16 }; /* digits in one group at most */
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+
+static int overlap(int a0, int a1, int b0, int b1) { return imin(a1, b1) - imax(a0, b0); }
+
+typedef struct group {
+    int x0, y0, x1, y1;
+} group;
+
+static void grow(group *g, const comp *c) {
+    g->x0 = imin(g->x0, c->x0), g->y0 = imin(g->y0, c->y0);
+    g->x1 = imax(g->x1, c->x1), g->y1 = imax(g->y1, c->y1);
+}
+
+static int cmp_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Cuts [*cut, *cut + k - 1) of a group [x0, x1) into k digits at the columns of least ink (prof:
+ * strong pixels per column of the group, smoothed over three columns) near even positions. */
+static void cut_group(const int *prof, int x0, int x1, int k, int *cut) {
+    double step = (double)(x1 - x0) / k;
+    int prev = x0;
+    for (int i = 1; i < k; i++) {
+        double want = x0 + i * step;
+        int lo = imax((int)ceil(want - SEG_CUT_WINDOW * step), prev + 1);
+        int hi = imin((int)floor(want + SEG_CUT_WINDOW * step), x1 - 1);
+        int best = (int)lround(want);
+        long bv = -1;
+        for (int x = lo; x <= hi; x++) {
+            long v = 0;
+            for (int dx = -1; dx <= 1; dx++)
+                if (x + dx >= x0 && x + dx < x1) v += prof[x + dx - x0];
+            /* the least ink, then the nearest to the even position */
+            if (bv < 0 || v < bv || (v == bv && fabs(x - want) < fabs(best - want)))
+                bv = v, best = x;
+        }
+        cut[i - 1] = prev = imax(imin(best, x1 - 1), prev + 1);
+    }
+}
+
+int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, digit_span *d,
+                   int max) {
+    int32_t main = 0;
+    for (int32_t c = 1; c <= nc; c++) cs[c].group = -1;
+    for (int pass = 0; pass < 2 && !main; pass++)
+        for (int32_t c = 1; c <= nc; c++)
+            if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
+    if (!main) return 0;
+    const int inner = !cs[main].border;
+    const double mm = cs[main].mass;
+    const int ly0 = cs[main].y0, ly1 = cs[main].y1, lh = ly1 - ly0;
+    int32_t *idx = malloc((size_t)nc * sizeof *idx);
+    group *gs = malloc((size_t)nc * sizeof *gs);
+    int *widths = malloc((size_t)nc * sizeof *widths), *prof = NULL, cut[SEG_MAX_SPLIT];
+    int ng = 0, nd = -1, ncut = 0;
+    if (!idx || !gs || !widths) goto done;
+
+    /* the tall parts, by their centres from left to right */
+    int n = 0, at = -1;
+    for (int32_t c = 1; c <= nc; c++) {
+        const comp *k = cs + c;
+        if (k->mass < SEG_MIN_MASS * mm || (inner && k->border) || k->y1 - k->y0 < SEG_TALL * lh)
+            continue;
+        idx[n++] = c;
+    }
+    for (int i = 1; i < n; i++) /* insertion sort by x0 + x1: a number has few digits */
+        for (int j = i;
+             j > 0 && cs[idx[j]].x0 + cs[idx[j]].x1 < cs[idx[j - 1]].x0 + cs[idx[j - 1]].x1; j--) {
+            int32_t t = idx[j];
+            idx[j] = idx[j - 1], idx[j - 1] = t;
+        }
+    /* the line of the number: from the heaviest part outwards, each next part sharing half of
+     * its height with the last one taken and no further from it than SEG_MAX_GAP of its height
+     * (a number written askew climbs or falls from digit to digit) */
+    for (int i = 0; i < n; i++)
+        if (idx[i] == main) at = i;
+    for (int dir = -1; dir <= 1; dir += 2) {
+        const comp *prev = cs + main;
+        for (int i = at + dir; i >= 0 && i < n; i += dir) {
+            comp *k = cs + idx[i];
+            int hk = k->y1 - k->y0, hp = prev->y1 - prev->y0;
+            int gap = dir > 0 ? k->x0 - prev->x1 : prev->x0 - k->x1;
+            if (gap > SEG_MAX_GAP * imax(hk, hp)) break;
+            if (overlap(k->y0, k->y1, prev->y0, prev->y1) < SEG_ON_LINE * imin(hk, hp)) continue;
+            k->group = -2, prev = k; /* on the line */
+        }
+    }
+    cs[main].group = -2;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (cs[idx[i]].group == -2) idx[m++] = idx[i];
+    n = m;
+    for (int i = 0; i < n; i++) {
+        comp *k = cs + idx[i];
+        group *g = ng ? gs + ng - 1 : NULL;
+        if (g && overlap(k->x0, k->x1, g->x0, g->x1) >=
+                     SEG_OVERLAP * imin(k->x1 - k->x0, g->x1 - g->x0)) {
+            grow(g, k);
+        } else {
+            gs[ng] = (group){k->x0, k->y0, k->x1, k->y1};
+            g = gs + ng++;
+        }
+        k->group = (int)(g - gs);
+    }
+    /* the other parts: to the digit whose columns they share most, or the nearest one beside
+     * them; specks only inside a digit's box */
+    for (int32_t c = 1; c <= nc; c++) {
+        comp *k = cs + c;
+        if (k->group >= 0 || (inner && k->border)) continue;
+        int best = -1, bv = 0;
+        if (k->mass < SEG_PART_MIN * mm) {
+            for (int g = 0; g < ng && best < 0; g++)
+                if (k->x0 >= gs[g].x0 && k->x1 <= gs[g].x1 && k->y0 >= gs[g].y0 &&
+                    k->y1 <= gs[g].y1)
+                    best = g;
+        } else {
+            int near = (int)(SEG_ATTACH * lh);
+            for (int g = 0; g < ng; g++) {
+                int ox = overlap(k->x0, k->x1, gs[g].x0, gs[g].x1);
+                int oy = overlap(k->y0, k->y1, gs[g].y0 - near, gs[g].y1 + near);
+                if (oy <= 0 || ox <= -near) continue;
+                if (best < 0 || ox > bv) best = g, bv = ox;
+            }
+        }
+        if (best >= 0) k->group = best;
+    }
+    for (int32_t c = 1; c <= nc; c++)
+        if (cs[c].group >= 0) grow(gs + cs[c].group, cs + c);
+
+#ifdef LINES_DEBUG
+    fprintf(stderr, "segment: main %d band %d..%d, %d tall, %d groups\n", (int)main, ly0, ly1, n,
+            ng);
+    for (int32_t c = 1; c <= nc; c++)
+        if (cs[c].mass >= SEG_PART_MIN * mm)
+            fprintf(stderr, "  comp %d box %d %d %d %d mass %.0f group %d%s\n", (int)c, cs[c].x0,
+                    cs[c].y0, cs[c].x1, cs[c].y1, cs[c].mass, cs[c].group,
+                    cs[c].border ? " border" : "");
+#endif
+    if (!(prof = calloc((size_t)w, sizeof *prof))) goto done;
+    nd = 0;
+    for (int g = 0; g < ng; g++) {
+        int gw = gs[g].x1 - gs[g].x0, gh = gs[g].y1 - gs[g].y0, k = 1;
+        if (ng >= 2) {
+            /* the typical digit's width, from the other digits that are not narrow */
+            int nw = 0;
+            for (int o = 0; o < ng; o++)
+                if (o != g && gs[o].x1 - gs[o].x0 >= SEG_NARROW * (gs[o].y1 - gs[o].y0))
+                    widths[nw++] = gs[o].x1 - gs[o].x0;
+            qsort(widths, (size_t)nw, sizeof *widths, cmp_int);
+            double tw = nw ? (nw % 2 ? widths[nw / 2] : 0.5 * (widths[nw / 2 - 1] + widths[nw / 2]))
+                           : SEG_DIGIT_ASPECT * lh;
+            if (tw > SEG_MAX_ASPECT * lh) tw = SEG_MAX_ASPECT * lh;
+            if (gw > SEG_WIDE * tw && gw > gh) k = (int)lround(gw / tw);
+        } else if (gw > SEG_ALONE_ASPECT * gh) {
+            /* alone, a wide digit and touching digits look alike: cut, and say so (the
+             * caller may ask the network which reading it believes) */
+            k = imax(2, (int)lround(gw / (SEG_DIGIT_ASPECT * gh)));
+        }
+        if (k > SEG_MAX_SPLIT || !cut_wide) k = 1; /* beyond: a rule or a scribble, not digits */
+        if (k >= 2) {
+            memset(prof, 0, (size_t)gw * sizeof *prof);
+            for (size_t r = 0; r < rs->n; r++)
+                if (cs[rs->r[r].id].group == g)
+                    for (int x = rs->r[r].x0; x < rs->r[r].x1; x++) prof[x - gs[g].x0]++;
+            cut_group(prof, gs[g].x0, gs[g].x1, k, cut);
+        }
+        int id = k >= 2 ? ++ncut : 0;
+        for (int i = 0; i < k; i++, nd++)
+            if (nd < max)
+                d[nd] = (digit_span){g, i ? cut[i - 1] : gs[g].x0, i < k - 1 ? cut[i] : gs[g].x1,
+                                     id};
+    }
+done:
+    free(idx), free(gs), free(widths), free(prof);
+    return nd;
+}
