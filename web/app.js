@@ -8,9 +8,8 @@ import { formatNumber, percent, t } from './ui/i18n.js';
 import { createCharts } from './ui/charts.js';
 import { createTrainingView } from './ui/training-view.js';
 import { createPad } from './ui/draw.js';
-import { blankDigit, paintDigit } from './ui/digits.js';
-import { NotAnImage, acceptDrops, readImage } from './ui/upload.js';
-import { createNumberView } from './ui/number.js';
+import { acceptDrops } from './ui/upload.js';
+import { createPrediction } from './ui/prediction.js';
 import { acceptModelDrops, download, mainName, readFiles } from './ui/model-files.js';
 import { renderCode, renderData, renderSummary } from './ui/notebook.js';
 import { onConfusionCell, renderEvaluation } from './ui/evaluation.js';
@@ -20,14 +19,11 @@ import { createWhyView } from './ui/why.js';
 import { createConfusionImages } from './ui/confusion.js';
 import * as form from './ui/settings.js';
 import { DEFAULT_SETTINGS, OPTIMIZERS } from './training-settings.js';
-import { Status } from './status.js';
 import { ARCHITECTURES, networkForSettings } from './architectures.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_RESTARTS = 3; // within RESTART_WINDOW_MS; after that the page asks for a reload
 const RESTART_WINDOW_MS = 30000;
-const PREDICT_DEBOUNCE_MS = 60;
-const PREDICT_MAX_WAIT_MS = 200;
 
 const state = {
     phase: 'starting',
@@ -39,13 +35,12 @@ const state = {
     restarts: [],
     threads: null, // the worker's {available, reason}
     modelNote: null, // {key, params} of the model line's last message
-    drawNote: { key: 'draw.hint', params: {} },
-    uploadUrl: null,
 };
 
 let client;
 let trainingView; // ui/training-view.js: bars, tiles, charts, log
 let pad;
+let prediction; // ui/prediction.js: the answer about the pad or an upload
 let units; // the look inside: ui/units.js, ui/why.js, ui/confusion.js
 let why;
 let confusion;
@@ -198,8 +193,8 @@ function applyModel(model) {
     state.model = model;
     units?.modelChanged(model, ['training', 'paused', 'stopping'].includes(state.phase));
     // The pad's note follows: "no model" <-> "draw a digit" (a shown result stays).
-    if (!model && state.drawNote.key !== 'draw.noModel') clearPrediction();
-    else if (model && state.drawNote.key === 'draw.noModel') setDrawNote('draw.hint');
+    if (!model && prediction?.note.key !== 'draw.noModel') prediction?.clear();
+    else if (model && prediction?.note.key === 'draw.noModel') prediction.setNote('draw.hint');
     renderModelInfo();
     renderNotebookModel();
     updateControls();
@@ -335,7 +330,7 @@ async function train(event) {
     trainingView.finished(result.stopped);
     setStatus(result.stopped ? 'status.stopped' : 'status.done', { acc: percent(result.evaluation.accuracy) });
     if (result.saveError) showError(t('error.save', { message: result.saveError }));
-    repredict();
+    prediction.repredict();
 }
 
 async function refreshModel() {
@@ -401,7 +396,7 @@ async function reset() {
     trainingView.clear();
     setPhase(state.data ? 'ready' : 'error');
     applyModel(null);
-    clearPrediction();
+    prediction.clear();
     setStatus('status.reset');
 }
 
@@ -418,204 +413,6 @@ async function evaluate() {
         state.status = prev;
         readyStatus();
     }
-}
-
-// ---- drawing, upload and prediction ----
-
-const predictor = { busy: false, queued: null, generation: 0, timer: 0, first: 0, reading: 0 };
-// a number's digits (web/ui/number.js): the one chosen shows in the preview, the bars and the
-// look inside (the prediction brings the first one's)
-const numberView = createNumberView({ box: $('number-box'), number: $('number'), row: $('number-digits') }, (d, k, chosen) => {
-    paintDigit($('preview'), d.input);
-    showProbabilities(d.probabilities);
-    if (!chosen) return;
-    const generation = predictor.generation;
-    client
-        .request('explain', { digit: k })
-        .then((inside) => {
-            if (generation === predictor.generation) why.show(inside);
-        })
-        .catch(() => {}); // no model, or the worker restarted: the next prediction brings one
-});
-
-/** aria-busy on the prediction while an answer is on its way (a timer, a request or a queue). */
-function markBusy() {
-    const busy = predictor.busy || predictor.queued !== null || predictor.timer !== 0 || predictor.reading > 0;
-    $('prediction').setAttribute('aria-busy', String(busy));
-}
-
-function buildProbabilities() {
-    const list = $('probabilities');
-    list.replaceChildren();
-    for (let d = 0; d < 10; d++) {
-        const li = document.createElement('li');
-        li.dataset.digit = String(d);
-        const label = document.createElement('span');
-        label.className = 'digit-label';
-        label.textContent = String(d);
-        const bar = document.createElement('span');
-        bar.className = 'bar';
-        const fill = document.createElement('span');
-        fill.className = 'fill';
-        bar.append(fill);
-        const value = document.createElement('span');
-        value.className = 'value';
-        value.textContent = '';
-        li.append(label, bar, value);
-        list.append(li);
-    }
-}
-
-function showProbabilities(probs) {
-    const items = $('probabilities').children;
-    let best = -1;
-    if (probs) for (let d = 0; d < 10; d++) if (best < 0 || probs[d] > probs[best]) best = d;
-    for (let d = 0; d < 10; d++) {
-        const li = items[d];
-        const p = probs ? probs[d] : 0;
-        li.querySelector('.fill').style.width = `${(100 * p).toFixed(1)}%`;
-        li.querySelector('.value').textContent = probs ? percent(p, 1) : '';
-        li.classList.toggle('best', d === best);
-        li.setAttribute('aria-label', probs ? t('draw.prob', { digit: d, pct: percent(p, 1) }) : String(d));
-    }
-}
-
-function setDrawNote(key, params = {}) {
-    state.drawNote = { key, params };
-    $('draw-hint').textContent = t(key, params);
-    announceDrawNote();
-}
-
-/** The pad's one live region: the note read out once a stroke is over, not on every answer that
- *  follows the pen (the answers while drawing only change what is shown). */
-function announceDrawNote() {
-    if (pad?.drawing) return;
-    const el = $('draw-announce');
-    const text = $('draw-hint').textContent;
-    if (el.textContent !== text) el.textContent = text;
-}
-
-function clearPrediction() {
-    $('prediction').textContent = '';
-    $('prediction').classList.remove('long', 'longer');
-    showProbabilities(null);
-    blankDigit($('preview'));
-    numberView.clear();
-    setDrawNote(state.model ? 'draw.hint' : 'draw.noModel');
-    why?.clear();
-}
-
-/** Sends an image to the worker; one request in flight, the newest image waits its turn. */
-async function predict(image) {
-    if (!state.model) {
-        clearPrediction();
-        setDrawNote('draw.noModel');
-        return;
-    }
-    if (predictor.busy) {
-        predictor.queued = image;
-        markBusy();
-        return;
-    }
-    predictor.busy = true;
-    markBusy();
-    const generation = predictor.generation;
-    try {
-        const r = await client.request(
-            'predict',
-            { image: { data: image.data, width: image.width, height: image.height }, explain: why.wanted() },
-            { transfer: [image.data.buffer] },
-        );
-        if (generation !== predictor.generation) return; // cleared meanwhile
-        numberView.show(r); // the first digit into the preview and the bars
-        $('prediction').textContent = r.number;
-        $('prediction').classList.toggle('long', r.number.length > 2);
-        $('prediction').classList.toggle('longer', r.number.length > 4);
-        if (r.digits.length > 1) {
-            const least = Math.min(...r.digits.map((d) => d.probability));
-            setDrawNote('draw.number', { number: r.number, n: r.digits.length, pct: percent(least, 1) });
-        } else {
-            setDrawNote('draw.result', { digit: r.digit, pct: percent(r.confidence, 1) });
-        }
-        why.show(r.inside); // the look inside is of the first digit
-    } catch (e) {
-        if (generation !== predictor.generation || e instanceof WorkerCrash) return;
-        clearPrediction();
-        if (e.code === Status.NO_DIGIT) setDrawNote('draw.noDigit');
-        else if (e.code === Status.STATE && !state.model) setDrawNote('draw.noModel');
-        else setDrawNote('draw.error', { message: e.message });
-    } finally {
-        predictor.busy = false;
-        const next = predictor.queued;
-        predictor.queued = null;
-        if (next && generation === predictor.generation) predict(next);
-        markBusy();
-    }
-}
-
-/** Debounced while drawing, with a maximum wait so that the answer follows the pen. */
-function schedulePadPredict(now) {
-    if (!pad.hasInk) return;
-    clearTimeout(predictor.timer);
-    const t0 = performance.now();
-    if (!predictor.first) predictor.first = t0;
-    const run = () => {
-        predictor.first = 0;
-        predictor.timer = 0;
-        if (pad.hasInk) predict(pad.image());
-        markBusy();
-    };
-    if (now || t0 - predictor.first >= PREDICT_MAX_WAIT_MS) run();
-    else predictor.timer = setTimeout(run, PREDICT_DEBOUNCE_MS);
-    markBusy();
-}
-
-/** After the model changed: ask again about what is on the pad. */
-function repredict() {
-    if (pad.hasInk) schedulePadPredict(true);
-}
-
-function clearPad() {
-    predictor.generation++;
-    predictor.queued = null;
-    clearTimeout(predictor.timer);
-    predictor.first = 0;
-    predictor.timer = 0;
-    markBusy();
-    pad.clear();
-    $('upload-thumb').hidden = true;
-    clearPrediction();
-}
-
-async function onUpload(file) {
-    if (!file) return;
-    $('upload-error').hidden = true;
-    let read;
-    predictor.reading++;
-    markBusy();
-    try {
-        read = await readImage(file);
-    } catch (e) {
-        $('upload-error').textContent = e instanceof NotAnImage ? t('upload.notImage', { name: file.name }) : e.message;
-        $('upload-error').hidden = false;
-        return;
-    } finally {
-        predictor.reading--;
-        markBusy();
-    }
-    clearPad();
-    if (state.uploadUrl) URL.revokeObjectURL(state.uploadUrl);
-    state.uploadUrl = URL.createObjectURL(file);
-    const thumb = $('upload-thumb');
-    thumb.src = state.uploadUrl;
-    thumb.alt = t('upload.read', {
-        name: file.name,
-        w: read.width,
-        h: read.height,
-        scaled: read.scaled ? t('upload.scaled', { w: read.scaled.width, h: read.scaled.height }) : '',
-    });
-    thumb.hidden = false;
-    await predict(read.image);
 }
 
 // ---- model file ----
@@ -645,8 +442,8 @@ async function importModel(fileList) {
         renderEvaluation(null);
         if (r.saveError) showError(t('error.save', { message: r.saveError }));
         readyStatus();
-        repredict();
-        if (!pad.hasInk) clearPrediction();
+        prediction.repredict();
+        if (!pad.hasInk) prediction.clear();
         if (state.data) await evaluate();
     } catch (e) {
         if (e instanceof WorkerCrash) return;
@@ -666,7 +463,7 @@ async function startWorker() {
         if (init.model?.settings) form.fillForm(init.model.settings);
         renderNotebookModel();
         if (init.restoreError) showError(t('error.restore', { message: init.restoreError }));
-        clearPrediction();
+        prediction.clear();
         units.reconnect();
         return true;
     } catch (e) {
@@ -683,8 +480,7 @@ async function onCrash(error) {
     state.restarts = state.restarts.filter((t0) => now - t0 < RESTART_WINDOW_MS);
     state.restarts.push(now);
     state.training = null;
-    predictor.busy = false;
-    predictor.queued = null;
+    prediction.workerLost();
     if (state.restarts.length > MAX_RESTARTS) {
         showError(t('error.workerGaveUp', { message: error.message }));
         setPhase('error');
@@ -715,7 +511,7 @@ function renderLanguage() {
     btn.lang = other;
     btn.setAttribute('aria-label', t('lang.switchLabel'));
     setStatus(state.status.key, state.status.params);
-    setDrawNote(state.drawNote.key, state.drawNote.params);
+    prediction?.relabel();
     renderModelInfo();
     renderNotebookModel();
     if (state.data) renderData(state.data);
@@ -752,12 +548,12 @@ function wire() {
     $('pause').addEventListener('click', togglePause);
     $('stop').addEventListener('click', stop);
     $('reset').addEventListener('click', reset);
-    $('clear').addEventListener('click', clearPad);
+    $('clear').addEventListener('click', () => prediction.clearPad());
     $('upload').addEventListener('change', (e) => {
-        onUpload(e.target.files?.[0]);
+        prediction.onUpload(e.target.files?.[0]);
         e.target.value = '';
     });
-    acceptDrops([$('drop-zone'), $('drop-target')], onUpload);
+    acceptDrops([$('drop-zone'), $('drop-target')], (file) => prediction.onUpload(file));
     $('model-export').addEventListener('click', exportModel);
     $('model-import').addEventListener('change', async (e) => {
         await importModel(e.target.files);
@@ -772,15 +568,14 @@ async function main() {
     if (dataParam) $('data-url').value = dataParam;
     trainingView = createTrainingView(createCharts($('chart-batch'), $('chart-epoch')), { threadsReason: () => state.threads?.reason ?? null });
     pad = createPad($('canvas'), {
-        onChange: () => schedulePadPredict(false),
+        onChange: () => prediction?.schedulePad(false),
         onEnd: () => {
             $('upload-thumb').hidden = true;
-            schedulePadPredict(true);
+            prediction?.schedulePad(true);
         },
         // two fingers took the stroke back: the pad is as it was before it
-        onCancel: () => (pad.hasInk ? schedulePadPredict(true) : clearPad()),
+        onCancel: () => (pad.hasInk ? prediction?.schedulePad(true) : prediction?.clearPad()),
     });
-    buildProbabilities();
     wire();
     renderLanguage();
     // boot.js explained a failed start (or a missing feature): stay out of its way. Otherwise the
@@ -788,10 +583,11 @@ async function main() {
     if (globalThis.nnBoot && !globalThis.nnBoot.started()) return;
     renderData(null);
     renderEvaluation(null);
-    clearPrediction();
     client = new NNClient({ url: new URL('./worker.js', import.meta.url), onCrash });
     units = createUnitsView({ request });
     why = createWhyView({ request, onShown: () => units.explained() });
+    prediction = createPrediction({ client, pad, why, hasModel: () => Boolean(state.model) });
+    prediction.clear();
     confusion = createConfusionImages({ request });
     onConfusionCell(confusion.show, confusion.clear);
     setPhase('starting');

@@ -40,6 +40,7 @@ const SHELL_FILES = [
     'ui/nn-client.js',
     'ui/notebook.js',
     'ui/number.js',
+    'ui/prediction.js',
     'ui/settings.js',
     'ui/tile-grid.js',
     'ui/training-view.js',
