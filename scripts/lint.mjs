@@ -38,6 +38,7 @@ async function main() {
 
     const cFiles = [
         ...filesIn('src', ['.c', '.h']),
+        ...filesIn('src/preprocess', ['.c', '.h']),
         ...filesIn('tests', ['.c', '.h'], { recursive: true }),
         ...filesIn('tools', ['.c', '.h']),
     ];

@@ -248,22 +248,27 @@ static void axis_interp(int n, int c, int cells_n, int *i0, float *f) {
     }
 }
 
-/* Sliding maximum (dilate) or minimum over [i - r, i + r] of n bytes at a stride, van Herk /
- * Gil-Werman: O(n) whatever r. Past the ends the neutral value: only the image counts. */
-static void slide_u8(uint8_t *v, int n, size_t stride, int r, int dilate, uint8_t *buf, uint8_t *g,
-                     uint8_t *hb) {
-    r = imin(r, n); /* a wider window sees the whole line all the same */
-    int len = n + 2 * r, k = 2 * r + 1;
-    uint8_t pad = dilate ? 0 : 255;
-    for (int i = 0; i < len; i++)
-        buf[i] = (i >= r && i < n + r) ? v[(size_t)(i - r) * stride] : pad;
-#define PICK(a, b) (dilate ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
-    for (int i = 0; i < len; i++) g[i] = (i % k == 0) ? buf[i] : PICK(g[i - 1], buf[i]);
-    for (int i = len - 1; i >= 0; i--)
-        hb[i] = (i == len - 1 || (i + 1) % k == 0) ? buf[i] : PICK(hb[i + 1], buf[i]);
-    for (int i = 0; i < n; i++) v[(size_t)i * stride] = PICK(hb[i], g[i + 2 * r]);
+/* Sliding maximum (dilate) or minimum over [i - r, i + r] of n values at a stride, van Herk /
+ * Gil-Werman: O(n) whatever r. Past the ends `pad`, the neutral value: only the image counts.
+ * One body for the bytes of the background's closing (slide_u8) and the floats of the thin
+ * strokes' dilation (slide_f32); buf, g and hb hold n + 2r values each. */
+#define SLIDE_EXTREMUM(name, T)                                                                    \
+    static void name(T *v, int n, size_t stride, int r, int dilate, T pad, T *buf, T *g, T *hb) {  \
+        r = imin(r, n); /* a wider window sees the whole line all the same */                      \
+        int len = n + 2 * r, k = 2 * r + 1;                                                        \
+        for (int i = 0; i < len; i++)                                                              \
+            buf[i] = (i >= r && i < n + r) ? v[(size_t)(i - r) * stride] : pad;                    \
+        for (int i = 0; i < len; i++)                                                              \
+            g[i] = (i % k == 0) ? buf[i] : PICK(dilate, g[i - 1], buf[i]);                         \
+        for (int i = len - 1; i >= 0; i--)                                                         \
+            hb[i] = (i == len - 1 || (i + 1) % k == 0) ? buf[i] : PICK(dilate, hb[i + 1], buf[i]); \
+        for (int i = 0; i < n; i++) v[(size_t)i * stride] = PICK(dilate, hb[i], g[i + 2 * r]);     \
+    }
+#define PICK(dilate, a, b) ((dilate) ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+SLIDE_EXTREMUM(slide_u8, uint8_t)
+SLIDE_EXTREMUM(slide_f32, float)
 #undef PICK
-}
+#undef SLIDE_EXTREMUM
 
 /* The background ready for darkness D = 1 - v / background (v the ink-darkness byte, inverted
  * for light ink), row by row. No per-pixel darkness is kept: a row costs a few flops to redo,
@@ -305,13 +310,15 @@ static nn_status close_pixels(field *f) {
     for (int pass = 0; pass < 2; pass++) {
         int dilate = pass == 0;
         for (int y = 0; y < h; y++)
-            slide_u8(c + (size_t)y * w, w, 1, r, dilate, buf, buf + len, buf + 2 * len);
+            slide_u8(c + (size_t)y * w, w, 1, r, dilate, dilate ? 0 : 255, buf, buf + len,
+                     buf + 2 * len);
         for (int x0 = 0; x0 < w; x0 += STRIP) {
             int n = imin(STRIP, w - x0);
             for (int y = 0; y < h; y++)
                 for (int k = 0; k < n; k++) strip[(size_t)k * h + y] = c[(size_t)y * w + x0 + k];
             for (int k = 0; k < n; k++)
-                slide_u8(strip + (size_t)k * h, h, 1, r, dilate, buf, buf + len, buf + 2 * len);
+                slide_u8(strip + (size_t)k * h, h, 1, r, dilate, dilate ? 0 : 255, buf, buf + len,
+                         buf + 2 * len);
             for (int y = 0; y < h; y++)
                 for (int k = 0; k < n; k++) c[(size_t)y * w + x0 + k] = strip[(size_t)k * h + y];
         }
@@ -651,24 +658,16 @@ static int select_parts(comp *cs, int32_t nc, const runs *rs, int w, int h, rect
     return strong;
 }
 
-/* ---- thin strokes: sliding maximum (van Herk / Gil-Werman), O(n) whatever the radius ---- */
-
-static void max_line(float *v, int n, int stride, int r, float *buf, float *g, float *hb) {
-    r = imin(r, n);
-    int len = n + 2 * r, k = 2 * r + 1;
-    for (int i = 0; i < len; i++) buf[i] = (i >= r && i < n + r) ? v[(size_t)(i - r) * stride] : 0;
-    for (int i = 0; i < len; i++) g[i] = (i % k == 0) ? buf[i] : maxf(g[i - 1], buf[i]);
-    for (int i = len - 1; i >= 0; i--)
-        hb[i] = (i == len - 1 || (i + 1) % k == 0) ? buf[i] : maxf(hb[i + 1], buf[i]);
-    for (int i = 0; i < n; i++) v[(size_t)i * stride] = maxf(hb[i], g[i + 2 * r]);
-}
+/* ---- thin strokes: dilated by the sliding maximum (slide_f32) ---- */
 
 static nn_status dilate(float *v, int w, int h, int r) {
     int len = imax(w, h) + 2 * r;
     float *buf = malloc((size_t)len * 3 * sizeof *buf);
     if (!buf) return NN_ERR_NOMEM;
-    for (int y = 0; y < h; y++) max_line(v + (size_t)y * w, w, 1, r, buf, buf + len, buf + 2 * len);
-    for (int x = 0; x < w; x++) max_line(v + x, h, w, r, buf, buf + len, buf + 2 * len);
+    for (int y = 0; y < h; y++)
+        slide_f32(v + (size_t)y * w, w, 1, r, 1, 0.0f, buf, buf + len, buf + 2 * len);
+    for (int x = 0; x < w; x++)
+        slide_f32(v + x, h, (size_t)w, r, 1, 0.0f, buf, buf + len, buf + 2 * len);
     free(buf);
     return NN_OK;
 }
