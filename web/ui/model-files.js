@@ -1,6 +1,7 @@
 // model-files.js: the page's side of model files: the files a user chose or dropped, read into
 // {name, bytes} for the worker (which tells the format: web/formats/), and the files of an export
 // handed to the browser as downloads (a TensorFlow.js model is two: model.json and its .bin).
+import { acceptFileDrops } from './upload.js';
 
 /** [{name, bytes: Uint8Array}] of a FileList or an array of File. */
 export async function readFiles(fileList) {
@@ -29,18 +30,5 @@ export function download(files) {
 
 /** Calls onFiles(files) with every file dropped on el (model.json and its .bin files together). */
 export function acceptModelDrops(el, onFiles) {
-    el.addEventListener('dragover', (event) => {
-        if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
-        event.preventDefault();
-        event.dataTransfer.dropEffect = 'copy';
-        el.classList.add('dragging');
-    });
-    el.addEventListener('dragleave', () => el.classList.remove('dragging'));
-    el.addEventListener('drop', (event) => {
-        el.classList.remove('dragging');
-        const files = event.dataTransfer?.files;
-        if (!files?.length) return;
-        event.preventDefault();
-        onFiles(files);
-    });
+    acceptFileDrops([el], onFiles);
 }

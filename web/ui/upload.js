@@ -38,8 +38,9 @@ export async function readImage(file) {
     }
 }
 
-/** Calls onFile(file) for a file dropped on any of the targets; marks them while dragging over. */
-export function acceptDrops(targets, onFile) {
+/** Calls onFiles(files) with the files dropped on any of the targets (a FileList of at least
+ *  one); marks a target while files are dragged over it. */
+export function acceptFileDrops(targets, onFiles) {
     for (const el of targets) {
         el.addEventListener('dragover', (event) => {
             if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
@@ -50,10 +51,15 @@ export function acceptDrops(targets, onFile) {
         el.addEventListener('dragleave', () => el.classList.remove('dragging'));
         el.addEventListener('drop', (event) => {
             el.classList.remove('dragging');
-            const file = event.dataTransfer?.files?.[0];
-            if (!file) return;
+            const files = event.dataTransfer?.files;
+            if (!files?.length) return;
             event.preventDefault();
-            onFile(file);
+            onFiles(files);
         });
     }
+}
+
+/** Calls onFile(file) for a picture dropped on any of the targets (the first file of a drop). */
+export function acceptDrops(targets, onFile) {
+    acceptFileDrops(targets, (files) => onFile(files[0]));
 }
