@@ -24,6 +24,7 @@ import { ARCHITECTURES, networkForSettings } from './architectures.js';
 const $ = (id) => document.getElementById(id);
 const MAX_RESTARTS = 3; // within RESTART_WINDOW_MS; after that the page asks for a reload
 const RESTART_WINDOW_MS = 30000;
+const INIT_TIMEOUT_MS = 30000; // the worker's first answer: loading the engine and the saved model
 
 const state = {
     phase: 'starting',
@@ -456,8 +457,12 @@ async function importModel(fileList) {
 
 async function startWorker() {
     client.start();
+    // A worker that never answers init (seen now and then in Firefox ESR: the page stayed at
+    // "Starting…") is replaced like one that died: onCrash starts another, at most MAX_RESTARTS.
+    const watchdog = setTimeout(() => client.abandon(t('error.initTimeout', { s: INIT_TIMEOUT_MS / 1000 })), INIT_TIMEOUT_MS);
     try {
         const init = await client.request('init');
+        clearTimeout(watchdog);
         state.threads = init.threads ?? null; // {available, reason}: why training runs on one thread
         applyModel(init.model);
         if (init.model?.settings) form.fillForm(init.model.settings);
@@ -467,6 +472,7 @@ async function startWorker() {
         units.reconnect();
         return true;
     } catch (e) {
+        clearTimeout(watchdog);
         if (e instanceof WorkerCrash) return false;
         showError(t('error.engine', { message: e.message }));
         setPhase('error');

@@ -77,6 +77,8 @@ export function threadSupport() {
     return { ok: true, reason: null };
 }
 
+const HELPER_START_MS = 15000;
+
 /** Starts helper thread `index` (1..) of the threaded module on its own C stack [stack, +THREAD_STACK). */
 export async function startHelper(module, memory, stack, index) {
     const url = new URL('./nn-thread.js', import.meta.url);
@@ -86,17 +88,32 @@ export async function startHelper(module, memory, stack, index) {
         const { Worker } = await import('node:worker_threads');
         worker = new Worker(url, { workerData: data });
         worker.unref();
-    } else {
-        worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
-        worker.postMessage(data);
+        await new Promise((resolve, reject) => worker.once('message', (m) => m === 'ready' && resolve()).once('error', reject));
+        return worker;
     }
+    // A page's helper says when its script has loaded and only then gets its data (a message
+    // posted to a module worker still loading its imports was, now and then in Firefox, never
+    // received: the start hung); a helper that has not started within HELPER_START_MS is given
+    // up, and the caller falls back to one thread.
+    worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
     await new Promise((resolve, reject) => {
-        const onMessage = (m) => (m?.data ?? m) === 'ready' && resolve();
-        if (IS_NODE) worker.once('message', onMessage).once('error', reject);
-        else {
-            worker.addEventListener('message', onMessage, { once: true });
-            worker.addEventListener('error', (e) => reject(new Error(e.message || 'nn thread failed')), { once: true });
-        }
+        const fail = (error) => {
+            clearTimeout(timer);
+            worker.removeEventListener('message', onMessage);
+            worker.terminate();
+            reject(error);
+        };
+        const timer = setTimeout(() => fail(new Error(`thread ${index} did not start within ${HELPER_START_MS / 1000} s`)), HELPER_START_MS);
+        const onMessage = (e) => {
+            if (e.data === 'loaded') worker.postMessage(data);
+            else if (e.data === 'ready') {
+                clearTimeout(timer);
+                worker.removeEventListener('message', onMessage);
+                resolve();
+            }
+        };
+        worker.addEventListener('message', onMessage);
+        worker.addEventListener('error', (e) => fail(new Error(e.message || 'nn thread failed')), { once: true });
     });
     return worker;
 }

@@ -33,4 +33,5 @@ if (IS_NODE) {
     await run(workerData, (m) => parentPort.postMessage(m));
 } else {
     self.addEventListener('message', (e) => run(e.data, (m) => self.postMessage(m)), { once: true });
+    self.postMessage('loaded'); // the data comes once this listener is there (startHelper)
 }

@@ -35,7 +35,16 @@ async function waitFor(page, fn, arg, { timeout = 60000, what = 'a condition' } 
             // a navigation in progress: try again
             last = e.message;
         }
-        if (Date.now() - t0 > timeout) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+        if (Date.now() - t0 > timeout) {
+            // what the page says of itself, for the message
+            const said = await page
+                .evaluate(() => {
+                    const s = document.querySelector('[data-testid="status"]');
+                    return `${location.href} state ${s?.dataset.state}: "${s?.textContent}"; ${document.querySelector('[data-testid="error"]')?.textContent?.trim() ?? ''}`;
+                })
+                .catch((e) => e.message);
+            throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)}; ${said}; problems: ${JSON.stringify(page.problems ?? [])})`);
+        }
         await sleep(100);
     }
 }

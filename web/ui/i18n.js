@@ -159,6 +159,7 @@ const STRINGS = {
     'upload.notImage': { en: '{name} is not an image this browser can read (or it is corrupt).', es: '{name} no es una imagen que este navegador pueda leer (o está dañada).' },
     'upload.read': { en: '{name}: {w} × {h} pixels{scaled}.', es: '{name}: {w} × {h} píxeles{scaled}.' },
     'upload.scaled': { en: ', reduced to {w} × {h} first', es: ', reducida antes a {w} × {h}' },
+    'error.initTimeout': { en: 'it did not start within {s} s', es: 'no arrancó en {s} s' },
     'error.worker': { en: 'The training worker stopped ({message}). A new one was started with the saved model.', es: 'El worker de entrenamiento se detuvo ({message}). Se inició uno nuevo con el modelo guardado.' },
     'error.workerGaveUp': { en: 'The training worker keeps failing ({message}). Reload the page to try again.', es: 'El worker de entrenamiento sigue fallando ({message}). Recarga la página para intentarlo de nuevo.' },
     'error.train': { en: 'Training failed: {message}', es: 'El entrenamiento falló: {message}' },

@@ -76,6 +76,11 @@ export class NNClient {
         else this.onEvent(message);
     }
 
+    /** Gives the worker up as if it had died (a request it never answers): onCrash follows. */
+    abandon(message) {
+        this.#crash(message);
+    }
+
     #crash(message) {
         const error = new WorkerCrash(message);
         const pending = [...this.#pending.values()];
