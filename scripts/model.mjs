@@ -6,12 +6,11 @@
 //   node scripts/model.mjs convert IN OUT
 //   node scripts/model.mjs evaluate FILE [--data DIR] [--json]
 // A bad file ends with one line naming it and why, and exit status 1; bad arguments exit 2.
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadNN } from '../web/nn.js';
 import { FORMATS, exportFiles, importFiles } from '../web/formats/index.js';
 import { KERAS, layerNames } from '../web/formats/common.js';
-import { parseOrExit } from './lib/cli.mjs';
+import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
 import { DEFAULT_DATA_DIR, FILES, readIdx, WASM_PATH } from './lib/data.mjs';
 import { formatForPath, readModelFiles, writeModelFiles } from './lib/model-files.mjs';
 
@@ -25,25 +24,12 @@ const USAGE = `usage: node scripts/model.mjs COMMAND ...
 FILE may be an .nnmf, an .onnx, a TensorFlow.js model.json (its weights files next to it, as its
 manifest names them) or a directory holding a model.json.`;
 
-class UsageError extends Error {}
-
 export function parseCommand(argv) {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: true,
-            options: {
-                data: { type: 'string', default: DEFAULT_DATA_DIR },
-                json: { type: 'boolean', default: false },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError(e.message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseStrict(argv, {
+        data: { type: 'string', default: DEFAULT_DATA_DIR },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+    }, { positionals: true });
     if (values.help) return { help: true };
     const [command, ...files] = positionals;
     const need = { info: 1, convert: 2, evaluate: 1 }[command];

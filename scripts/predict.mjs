@@ -8,8 +8,7 @@
 // read and each one's probability); --json: one JSON object per line (number, digits with their
 // boxes, and digit and probabilities when there is one). A bad image gets a one-line message and
 // the others go on; exit status 1 if any failed.
-import { parseOrExit } from './lib/cli.mjs';
-import { parseArgs } from 'node:util';
+import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
 import { pathToFileURL } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { loadNN, Status } from '../web/nn.js';
@@ -21,26 +20,13 @@ const USAGE = `usage: node scripts/predict.mjs --model FILE [options] IMAGE...
   --json         one JSON object per line per image
   --preview      also draw the 28x28 input the network sees, as text`;
 
-class UsageError extends Error {}
-
 export function parseOptions(argv) {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: true,
-            options: {
-                model: { type: 'string' },
-                json: { type: 'boolean', default: false },
-                preview: { type: 'boolean', default: false },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-        });
-    } catch (e) {
-        throw new UsageError(e.message);
-    }
-    const { values: o, positionals: images } = parsed;
+    const { values: o, positionals: images } = parseStrict(argv, {
+        model: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        preview: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+    }, { positionals: true });
     if (!o.help && !o.model) throw new UsageError('--model FILE is required');
     if (!o.help && images.length === 0) throw new UsageError('no image files given');
     return { model: o.model, json: o.json, preview: o.preview, help: o.help, images };

@@ -6,8 +6,7 @@
 //        [--batch-size N] [--lr X] [--optimizer rmsprop] [--seed 1] [--limit N] [--threads N]
 //        [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
-import { parseOrExit } from './lib/cli.mjs';
-import { parseArgs } from 'node:util';
+import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
 import { loadNN } from '../web/nn.js';
@@ -39,8 +38,6 @@ const USAGE = `usage: node scripts/train.mjs [options]
   --dense           always use the dense kernels (default: skip the input's zeros when it pays)
   --json            print one JSON object as the last line`;
 
-class UsageError extends Error {}
-
 function positiveInt(name, text, { min = 1 } = {}) {
     if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
     const v = Number(text);
@@ -49,33 +46,23 @@ function positiveInt(name, text, { min = 1 } = {}) {
 }
 
 export function parseOptions(argv) {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            strict: true,
-            options: {
-                arch: { type: 'string' },
-                layers: { type: 'string' },
-                epochs: { type: 'string' },
-                'batch-size': { type: 'string' },
-                threads: { type: 'string', default: '1' },
-                lr: { type: 'string' },
-                optimizer: { type: 'string', default: DEFAULT_SETTINGS.optimizer },
-                hidden: { type: 'string' },
-                seed: { type: 'string', default: String(DEFAULT_SETTINGS.seed) },
-                limit: { type: 'string' },
-                data: { type: 'string', default: DEFAULT_DATA_DIR },
-                out: { type: 'string' },
-                dense: { type: 'boolean', default: false },
-                json: { type: 'boolean', default: false },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-        }).values;
-    } catch (e) {
-        throw new UsageError(e.message);
-    }
-    const o = parsed;
+    const o = parseStrict(argv, {
+        arch: { type: 'string' },
+        layers: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        threads: { type: 'string', default: '1' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string', default: DEFAULT_SETTINGS.optimizer },
+        hidden: { type: 'string' },
+        seed: { type: 'string', default: String(DEFAULT_SETTINGS.seed) },
+        limit: { type: 'string' },
+        data: { type: 'string', default: DEFAULT_DATA_DIR },
+        out: { type: 'string' },
+        dense: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+    }).values;
     const lr = o.lr === undefined ? 0 : Number(o.lr);
     if (o.lr !== undefined && !(Number.isFinite(lr) && lr > 0))
         throw new UsageError(`--lr must be a number greater than 0, not "${o.lr}"`);

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNN } from '../web/nn.js';
+import { network } from '../web/architectures.js';
 import { loadIdxFiles } from '../scripts/lib/data.mjs';
 
 let data;
@@ -103,19 +104,7 @@ test('the Keras recipe\'s weights after 100 batches of seed 1 are those of befor
     }
 });
 
-const CONVNET = {
-    inputShape: [28, 28, 1],
-    layers: [
-        { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-        { type: 'maxpool2d', poolSize: 2 },
-        { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
-        { type: 'maxpool2d', poolSize: 2 },
-        { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
-        { type: 'flatten' },
-        { type: 'dense', units: 64, activation: 'relu' },
-        { type: 'dense', units: 10, activation: 'softmax' },
-    ],
-};
+const CONVNET = network('convnet'); // chapter 5's, as the page and train.mjs build it
 
 test('the convnet trained on two threads has one thread\'s weights bit for bit', async () => {
     const bits = [];

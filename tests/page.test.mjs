@@ -420,6 +420,29 @@ describe('page', { skip }, () => {
         );
     });
 
+    test('a worker that never answers at start-up is replaced, and the page loads its data', async (t) => {
+        await withPage(
+            t,
+            {},
+            async (page, context) => {
+                // the page's first worker script hangs (it never answers init); the next ones are
+                // ours, and so is the service worker's copy; the served headers are kept (a cross-
+                // origin isolated page takes no worker without COEP)
+                let hung = 0;
+                await context.route('**/worker.js', async (route) => {
+                    if (route.request().serviceWorker() || hung++) return route.fallback();
+                    return route.fulfill({ response: await route.fetch(), body: 'self.onmessage = () => {};' });
+                });
+                await page.goto(srv.url);
+                assert.match(await waitText(page, 'error-text', /stopped/, 40000), /did not start within 20 s/);
+                await waitState(page, 'ready', 60000);
+                assert.equal(hung, 2, 'one hung worker, one that started');
+                assert.match(await byTestId(page, 'status').textContent(), /60,000 training images/);
+            },
+            { allowProblems: true },
+        );
+    });
+
     test('Spanish toggle; every control labelled and reachable by keyboard; usable at 360 px', async (t) => {
         await withPage(t, { width: 360, height: 740, isMobile: true, hasTouch: true }, async (page) => {
             await gotoReady(page, srv.url);

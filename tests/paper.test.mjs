@@ -8,18 +8,16 @@
 // NN_PHOTO_MODEL=FILE uses a trained model file instead of training.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import { loadNN, NNError, Status } from '../web/nn.js';
-import { loadIdxFiles, ROOT, WASM_PATH } from '../scripts/lib/data.mjs';
+import { loadIdxFiles, WASM_PATH } from '../scripts/lib/data.mjs';
+import { PHOTO_EPOCHS, photoModelBytes, runPredict, writePng } from './helpers/predict-cli.mjs';
 import { fitSize, readImage, resizeArea } from '../scripts/lib/image.mjs';
 import { parseIdx } from './helpers/photo-set.mjs';
 import { KINDS, makeBlankPages, makePaperSet, PAPER_RANGES } from './helpers/paper-set.mjs';
 
-const EPOCHS = 5;
 // NN_PAPER_SEED, NN_PAPER_SINGLES and NN_PAPER_NUMBERS measure another or a larger set (CI: these)
 const SINGLES = Number(process.env.NN_PAPER_SINGLES || 24); // pictures of one digit per kind of paper
 const NUMBERS = Number(process.env.NN_PAPER_NUMBERS || 28);
@@ -50,16 +48,7 @@ function number(img) {
 before(async () => {
     nn = await loadNN(WASM_PATH);
     const data = await loadIdxFiles();
-    if (process.env.NN_PHOTO_MODEL) {
-        net = nn.loadModel(readFileSync(process.env.NN_PHOTO_MODEL));
-    } else {
-        const train = nn.createDataset(data.trainImages, data.trainLabels);
-        net = nn.createNetwork({ sizes: [784, 512, 10], seed: 1 });
-        const trainer = nn.createTrainer(net, train, { optimizer: 'rmsprop', batchSize: 128, seed: 1 });
-        for (let e = 0; e < EPOCHS; e++) while (!trainer.train(1 << 30).epochDone);
-        trainer.free();
-        train.free();
-    }
+    net = nn.loadModel(await photoModelBytes());
     dir = mkdtempSync(path.join(tmpdir(), 'nn-paper-'));
     modelFile = path.join(dir, 'model.nnmf');
     writeFileSync(modelFile, net.save());
@@ -137,7 +126,7 @@ describe('pictures on notebook paper', () => {
     test('lined paper is read within 3 points of the same digits on plain paper', (t) => {
         const part = rows.filter(lined);
         const now = pct(part, 'read'), twin = pct(part, 'twin');
-        t.diagnostic(`lined ${now.toFixed(1)}%, the same on plain paper ${twin.toFixed(1)}% (${part.length} pictures, ${EPOCHS} epochs)`);
+        t.diagnostic(`lined ${now.toFixed(1)}%, the same on plain paper ${twin.toFixed(1)}% (${part.length} pictures, ${PHOTO_EPOCHS} epochs)`);
         for (const kind of KINDS) {
             const k = rows.filter((r) => r.kind === kind && r.digits === 1);
             t.diagnostic(`  ${kind}: ${pct(k, 'read').toFixed(1)}% (plain twin ${pct(k, 'twin').toFixed(1)}%)`);
@@ -176,19 +165,6 @@ describe('pictures on notebook paper', () => {
     });
 });
 
-function run(args) {
-    return new Promise((resolve) => {
-        execFile(process.execPath, [path.join(ROOT, 'scripts', 'predict.mjs'), ...args], { cwd: ROOT }, (error, stdout, stderr) =>
-            resolve({ code: error ? error.code : 0, stdout, stderr }),
-        );
-    });
-}
-
-function writePng(file, { data, width, height }) {
-    const png = new PNG({ width, height });
-    png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    writeFileSync(file, PNG.sync.write(png));
-}
 
 test('predict.mjs --json prints the number, each digit with its box, and digit when there is one', async () => {
     // a number read right in-process, and a digit on squared paper
@@ -201,7 +177,7 @@ test('predict.mjs --json prints the number, each digit with its box, and digit w
         else writePng(f, set[i].photo);
         return f;
     });
-    const { code, stdout } = await run(['--json', '--model', modelFile, ...files]);
+    const { code, stdout } = await runPredict(['--json', '--model', modelFile, ...files]);
     assert.equal(code, 0);
     const [a, b] = stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(a.number, set[num].label);

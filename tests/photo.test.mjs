@@ -6,17 +6,16 @@
 // NN_PHOTO_MODEL=FILE uses a trained model file instead of training for PHOTO_EPOCHS epochs.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { loadNN, NNError, Status } from '../web/nn.js';
-import { loadIdxFiles, ROOT, WASM_PATH } from '../scripts/lib/data.mjs';
+import { loadIdxFiles, WASM_PATH } from '../scripts/lib/data.mjs';
+import { PHOTO_EPOCHS, photoModelBytes, runPredict, writePng } from './helpers/predict-cli.mjs';
 import { decode, fitSize, ImageError, jpegOrientation, orient, pngOrientation, readImage, resizeArea, sniff } from '../scripts/lib/image.mjs';
 import { encodeJpeg, exifSegment, makePhotoSet, makeRng, parseIdx, RANGES, storeTurned } from './helpers/photo-set.mjs';
 
-const PHOTO_EPOCHS = 5; // the Keras recipe, as issue 7 measures it
 const COUNT = 240;
 const SEED = 7;
 
@@ -25,20 +24,11 @@ const results = []; // per image: {label, clean, photo, error, meta, jpeg}
 
 const argmax = (p) => p.reduce((best, v, k) => (v > p[best] ? k : best), 0);
 
-function trainModel(data) {
-    const train = nn.createDataset(data.trainImages, data.trainLabels);
-    const model = nn.createNetwork({ sizes: [784, 512, 10], seed: 1 });
-    const trainer = nn.createTrainer(model, train, { optimizer: 'rmsprop', batchSize: 128, seed: 1 });
-    for (let e = 0; e < PHOTO_EPOCHS; e++) while (!trainer.train(1 << 30).epochDone);
-    trainer.free();
-    train.free();
-    return model;
-}
 
 before(async () => {
     nn = await loadNN(WASM_PATH);
     const data = await loadIdxFiles();
-    net = process.env.NN_PHOTO_MODEL ? nn.loadModel(readFileSync(process.env.NN_PHOTO_MODEL)) : trainModel(data);
+    net = nn.loadModel(await photoModelBytes());
     dir = mkdtempSync(path.join(tmpdir(), 'nn-photo-'));
     modelFile = path.join(dir, 'model.nnmf');
     writeFileSync(modelFile, net.save());
@@ -237,19 +227,6 @@ describe('image decoding', () => {
     });
 });
 
-function run(args) {
-    return new Promise((resolve) => {
-        execFile(process.execPath, [path.join(ROOT, 'scripts', 'predict.mjs'), ...args], { cwd: ROOT }, (error, stdout, stderr) =>
-            resolve({ code: error ? error.code : 0, stdout, stderr }),
-        );
-    });
-}
-
-function writePng(file, { data, width, height }) {
-    const png = new PNG({ width, height });
-    png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    writeFileSync(file, PNG.sync.write(png));
-}
 
 describe('predict.mjs', () => {
     let files, expected;
@@ -288,7 +265,7 @@ describe('predict.mjs', () => {
 
     test('classifies good files, says why each bad one failed, and exits 1', async () => {
         const f = files;
-        const { code, stdout, stderr } = await run(['--model', modelFile, f.big, f.text, f.jpeg, f.cut, f.turned, f.empty, f.missing]);
+        const { code, stdout, stderr } = await runPredict(['--model', modelFile, f.big, f.text, f.jpeg, f.cut, f.turned, f.empty, f.missing]);
         assert.equal(code, 1);
         const out = stdout.trim().split('\n');
         assert.equal(out.length, 3, stdout);
@@ -310,7 +287,7 @@ describe('predict.mjs', () => {
     });
 
     test('--json prints one object per image, errors included; all good exits 0', async () => {
-        const { code, stdout } = await run(['--json', '--model', modelFile, files.turned, files.empty]);
+        const { code, stdout } = await runPredict(['--json', '--model', modelFile, files.turned, files.empty]);
         assert.equal(code, 1);
         const [a, b] = stdout.trim().split('\n').map((l) => JSON.parse(l));
         assert.equal(a.file, files.turned);
@@ -323,7 +300,7 @@ describe('predict.mjs', () => {
         const img = readImage(readFileSync(files.turned));
         const probs = net.predict(nn.preprocess(img).input);
         for (let k = 0; k < 10; k++) assert.ok(Math.abs(probs[k] - a.probabilities[k]) < 1e-4);
-        const good = await run(['--json', '--model', modelFile, files.big]);
+        const good = await runPredict(['--json', '--model', modelFile, files.big]);
         assert.equal(good.code, 0);
         const g = JSON.parse(good.stdout);
         assert.equal(g.digit, expected.big);
@@ -331,7 +308,7 @@ describe('predict.mjs', () => {
     });
 
     test('--preview draws the 28x28 input', async () => {
-        const { code, stdout } = await run(['--preview', '--model', modelFile, files.jpeg]);
+        const { code, stdout } = await runPredict(['--preview', '--model', modelFile, files.jpeg]);
         assert.equal(code, 0);
         const lines = stdout.split('\n');
         assert.equal(lines.length, 1 + 28 + 1);
@@ -340,19 +317,19 @@ describe('predict.mjs', () => {
     });
 
     test('a missing or bad model file, or no arguments, is refused', async () => {
-        let r = await run(['--model', path.join(dir, 'nope.nnmf'), files.jpeg]);
+        let r = await runPredict(['--model', path.join(dir, 'nope.nnmf'), files.jpeg]);
         assert.equal(r.code, 1);
         assert.match(r.stderr, /nope\.nnmf: no such file/);
         const bad = path.join(dir, 'bad.nnmf');
         const bytes = readFileSync(modelFile);
         bytes[bytes.length - 100] ^= 0xff;
         writeFileSync(bad, bytes);
-        r = await run(['--model', bad, files.jpeg]);
+        r = await runPredict(['--model', bad, files.jpeg]);
         assert.equal(r.code, 1);
         assert.equal(r.stderr.trim(), `predict.mjs: ${bad}: model file: ${nn.statusText(Status.MODEL_CHECKSUM)}`);
-        r = await run([files.jpeg]);
+        r = await runPredict([files.jpeg]);
         assert.equal(r.code, 2);
-        r = await run(['--model', modelFile]);
+        r = await runPredict(['--model', modelFile]);
         assert.equal(r.code, 2);
     });
 });

@@ -24,7 +24,7 @@ import { ARCHITECTURES, networkForSettings } from './architectures.js';
 const $ = (id) => document.getElementById(id);
 const MAX_RESTARTS = 3; // within RESTART_WINDOW_MS; after that the page asks for a reload
 const RESTART_WINDOW_MS = 30000;
-const INIT_TIMEOUT_MS = 30000; // the worker's first answer: loading the engine and the saved model
+const INIT_TIMEOUT_MS = 20000; // the worker's first answer: the engine (its helper threads get 10 s), the saved model
 
 const state = {
     phase: 'starting',
@@ -457,12 +457,11 @@ async function importModel(fileList) {
 
 async function startWorker() {
     client.start();
-    // A worker that never answers init (seen now and then in Firefox ESR: the page stayed at
-    // "Starting…") is replaced like one that died: onCrash starts another, at most MAX_RESTARTS.
-    const watchdog = setTimeout(() => client.abandon(t('error.initTimeout', { s: INIT_TIMEOUT_MS / 1000 })), INIT_TIMEOUT_MS);
     try {
-        const init = await client.request('init');
-        clearTimeout(watchdog);
+        // a worker that never answers (seen now and then in Firefox ESR: the page stayed at
+        // "Starting…") is replaced like one that died
+        const timeout = { ms: INIT_TIMEOUT_MS, message: t('error.initTimeout', { s: INIT_TIMEOUT_MS / 1000 }) };
+        const init = await client.request('init', {}, { timeout });
         state.threads = init.threads ?? null; // {available, reason}: why training runs on one thread
         applyModel(init.model);
         if (init.model?.settings) form.fillForm(init.model.settings);
@@ -472,7 +471,6 @@ async function startWorker() {
         units.reconnect();
         return true;
     } catch (e) {
-        clearTimeout(watchdog);
         if (e instanceof WorkerCrash) return false;
         showError(t('error.engine', { message: e.message }));
         setPhase('error');
@@ -494,13 +492,14 @@ async function onCrash(error) {
         return;
     }
     showError(t('error.worker', { message: error.message }));
+    // the data again, from Cache Storage, if it was loaded or was on its way (a crash at start-up)
+    const reload = Boolean(state.data) || ['starting', 'loading'].includes(state.phase);
     setPhase('starting');
     setStatus('status.restarting');
-    const hadData = Boolean(state.data);
     state.data = null;
     state.evaluation = null;
     if (!(await startWorker())) return;
-    if (hadData) await loadData(); // from Cache Storage: no download
+    if (reload) await loadData();
     else {
         setPhase('error');
         setStatus('status.noData');

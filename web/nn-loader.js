@@ -77,7 +77,7 @@ export function threadSupport() {
     return { ok: true, reason: null };
 }
 
-const HELPER_START_MS = 15000;
+const HELPER_START_MS = 10000; // less than the page's INIT_TIMEOUT_MS (app.js): a slow helper costs a thread, not the worker
 
 /** Starts helper thread `index` (1..) of the threaded module on its own C stack [stack, +THREAD_STACK). */
 export async function startHelper(module, memory, stack, index) {
@@ -91,10 +91,9 @@ export async function startHelper(module, memory, stack, index) {
         await new Promise((resolve, reject) => worker.once('message', (m) => m === 'ready' && resolve()).once('error', reject));
         return worker;
     }
-    // A page's helper says when its script has loaded and only then gets its data (a message
-    // posted to a module worker still loading its imports was, now and then in Firefox, never
-    // received: the start hung); a helper that has not started within HELPER_START_MS is given
-    // up, and the caller falls back to one thread.
+    // A page's helper says when its script has loaded and only then gets its data, so that no
+    // message can reach it before its listener is there; one that has not started within
+    // HELPER_START_MS is given up, and the caller falls back to one thread.
     worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
     await new Promise((resolve, reject) => {
         const fail = (error) => {

@@ -1,5 +1,18 @@
 // cli.mjs: the common start of the command-line tools: parse the arguments, print the usage for
 // --help, and on a bad option print one line and exit with status 2.
+import { parseArgs } from 'node:util';
+
+/** A bad command line: the tools print its message and exit with status 2. */
+export class UsageError extends Error {}
+
+/** node:util's parseArgs, strict, with `positionals` allowed or not; its complaints as UsageError. */
+export function parseStrict(argv, options, { positionals = false } = {}) {
+    try {
+        return parseArgs({ args: argv, strict: true, allowPositionals: positionals, options });
+    } catch (e) {
+        throw new UsageError(e.message);
+    }
+}
 export function parseOrExit(tool, parse, usage, argv = process.argv.slice(2)) {
     let opts;
     try {

@@ -16,9 +16,6 @@
 #include <string.h>
 
 #include "lines.h"
-#ifdef LINES_DEBUG
-#include <stdio.h>
-#endif
 
 enum {
     LOW_SIDE = 256, /* the coarse search runs on a copy of about this longer side */
@@ -202,10 +199,6 @@ static nn_status coarse(const float *low, int lw, int lh, int vertical, double f
             np++;
         }
     st = NN_OK;
-#ifdef LINES_DEBUG
-    for (int i = 0; i < np; i++)
-        fprintf(stderr, "  coarse %d: c %.1f s %.4f e %.1f\n", vertical, pc[i], pk[i].v, pk[i].w);
-#endif
     if (np == 0) goto done;
     /* A: the weighted median slope; then (A, B) by trimmed weighted least squares */
     wpair *sorted = (wpair *)acc; /* nb doubles hold np pairs: np <= nb / 2 */
@@ -327,10 +320,6 @@ static nn_status candidates(const frame *f, const family *fam, int vertical, dou
             h[j] = h[j - 1], cand[j] = cand[j - 1], h[j - 1] = th, cand[j - 1] = tc;
         }
     *ncand = n;
-#ifdef LINES_DEBUG
-    for (int i = 0; i < n && i < 12; i++)
-        fprintf(stderr, "  cand %d: c %.1f hp %.1f\n", vertical, cand[i], h[i]);
-#endif
     st = NN_OK;
 done:
     free(acc), free(pre), free(offa), free(inva), free(cnt), free(npre), free(hp), free(h);
@@ -451,12 +440,7 @@ static void block_profiles(const frame *f, const pline *L, follow_scratch *s) {
 
 /* Follows the candidate line from L's geometry, refits L and fills in its model. 1 if it is a
  * line: seen along most of it, straight, thin; 0 if not; -1 without memory. */
-#ifdef LINES_DEBUG
-static int why;
-#define REJECT(r) return (why = (r), 0)
-#else
-#define REJECT(r) return 0
-#endif
+#define REJECT(why) return 0 /* why: the rule that refused, for the reader */
 /* The slope (within SETTLE_RANGE of L's) and intercept along which the band's pixels, projected
  * in half-pixel bins, show the sharpest peak: for a candidate whose family slope was too rough
  * for its first blocks to find it. */
@@ -600,20 +584,6 @@ static int follow(const frame *f, pline *L, follow_scratch *s, double max_width)
             }
         }
         L->c = fit.c, L->s = fit.s, L->k = fit.k;
-#ifdef LINES_DEBUG
-        if (getenv("DBG_FIT") && fabs(L->c - atof(getenv("DBG_FIT"))) < 3) {
-            fprintf(stderr, "fit pass %d c %.3f s %.5f k %.3g sigma %.3f quad %d\n", pass, L->c,
-                    L->s, L->k, sigma, quad);
-            for (int j = 30; j < 35; j++) {
-                fprintf(stderr, "  blk %d inl %d h %.1f off %.3f res %.3f:", j, s->inl[j],
-                        s->hgt[j], s->off[j], res[j]);
-                for (int b = 14; b < 35; b++)
-                    fprintf(stderr, " %.0f/%d", s->prof[(size_t)j * PB + b],
-                            s->cnt[(size_t)j * PB + b]);
-                fprintf(stderr, "\n");
-            }
-        }
-#endif
         if (pass == 2) {
             if (sigma > MAX_SIGMA) REJECT(5);
             ninl = 0;
@@ -1018,10 +988,6 @@ static int remove_dots(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **tran
     }
     qsort(nn, n, sizeof *nn, cmp_float);
     double S = nn[n / 2], q25 = nn[n / 4];
-#ifdef LINES_DEBUG
-    fprintf(stderr, "dots: %zu candidates, spacing %.1f lower quartile %.1f, fill %.2f\n", n, S,
-            q25, n * S * S / ((double)w * h));
-#endif
     found = 0;
     if (S > 3 * G || S - q25 > DOT_SPREAD * S || (double)n < DOT_FILL * w * h / (S * S)) goto done;
     found = -1;
@@ -1098,11 +1064,6 @@ static nn_status search_family(search *S, int v, family fam) {
                            centre_at(&L, f.na, f.na / 2.0)) < 2.0;
             if (dup) continue;
             int ok = follow(&f, &L, &S->sc[v], S->max_width);
-#ifdef LINES_DEBUG
-            if (!ok)
-                fprintf(stderr, "    reject c %.1f why %d h %.1f w %.2f cover %.2f\n", S->cand[i],
-                        why, L.height, L.width, L.cover);
-#endif
             if (ok < 0) return NN_ERR_NOMEM;
             if (ok && S->nl[v] < MAX_CAND) S->ls[v][S->nl[v]++] = L;
             else free(L.model);
@@ -1123,16 +1084,6 @@ static nn_status search_family(search *S, int v, family fam) {
         else free(L.model);
     }
     if ((S->per[v] = mark_periodic(S->ls[v], &S->nl[v], f.na)) < 0) return NN_ERR_NOMEM;
-#ifdef LINES_DEBUG
-    fprintf(stderr, "family %d: A %.4f B %.2e peaks %d cand %d lines %d periodic %d\n", v, fam.A,
-            fam.B, fam.peaks, nc, S->nl[v], S->per[v]);
-    for (int i = 0; i < S->nl[v]; i++) {
-        const pline *L = &S->ls[v][i];
-        fprintf(stderr, "  c %7.2f s %.4f k %.2e [%d %d) h %.1f w %.2f reach %.2f cover %.2f %s\n",
-                L->c, L->s, L->k, L->a0, L->a1, L->height, L->width, L->reach, L->cover,
-                L->periodic ? "P" : "");
-    }
-#endif
     return NN_OK;
 }
 
@@ -1223,22 +1174,6 @@ nn_status lines_remove(uint8_t *dark, uint8_t *ink, int w, int h, uint8_t **line
             else fd.extra[v]++;
         }
     }
-#ifdef LINES_DEBUG
-    {
-        double s1[2] = {0}, s2[2] = {0};
-        long nn[2] = {0};
-        for (size_t i = 0; i < (size_t)w * h; i++) {
-            int on = trans[i] < 255;
-            double dv = on ? divided(dark[i], trans[i]) : dark[i];
-            if (dark[i] > 120) continue; /* ink */
-            s1[on] += dv, s2[on] += dv * dv, nn[on]++;
-        }
-        for (int k = 0; k < 2; k++)
-            if (nn[k])
-                fprintf(stderr, "%s: n %ld mean %.2f rms %.2f\n", k ? "on lines" : "paper", nn[k],
-                        s1[k] / nn[k], sqrt(s2[k] / nn[k]));
-    }
-#endif
     for (size_t i = 0; i < (size_t)w * h; i++)
         if (trans[i] < 255) {
             unsigned q = ((unsigned)ink[i] * 255u + trans[i] / 2) / trans[i];

@@ -101,68 +101,14 @@ class EnginePage {
     }
 }
 
-// ---- Chromium (playwright-core) ----
-class ChromiumPage extends EnginePage {
-    static async open(engine, { width, height }) {
-        const p = new ChromiumPage(engine);
-        const { context, page } = await openPage(engine.browser, { width, height });
-        p.context = context;
-        p.page = page;
-        p.problems = page.problems;
-        return p;
-    }
+/** Chromium's and Firefox's drivers both hold a page with goto, reload, a mouse, screenshots and a
+ *  context of its own: what they do alike. */
+class DriverPage extends EnginePage {
     goto(url) {
         return this.page.goto(url);
     }
     reload() {
         return this.page.reload();
-    }
-    evaluate(fn, ...args) {
-        // CDP evaluates outside the page's CSP, as WebDriver does: a function with its arguments
-        return this.page.evaluate(`(${fn.toString()})(...${JSON.stringify(args)})`);
-    }
-    click(testid) {
-        return this.page.getByTestId(testid).click();
-    }
-    async pointerStrokes(strokes) {
-        for (const stroke of strokes) {
-            await this.page.mouse.move(...stroke[0]);
-            await this.page.mouse.down();
-            for (const pt of stroke.slice(1)) await this.page.mouse.move(...pt, { steps: 8 });
-            await this.page.mouse.up();
-        }
-    }
-    screenshot(file) {
-        return this.page.screenshot({ path: file });
-    }
-    close() {
-        return this.context.close();
-    }
-}
-
-// ---- Firefox ESR (puppeteer-core, WebDriver BiDi) ----
-class FirefoxPage extends EnginePage {
-    static async open(engine, { width, height }) {
-        const p = new FirefoxPage(engine);
-        p.context = await engine.browser.createBrowserContext();
-        p.page = await p.context.newPage();
-        await p.page.setViewport({ width, height });
-        p.page.on('console', (m) => m.type() === 'error' && p.problems.push(`console: ${m.text()}`));
-        p.page.on('pageerror', (e) => p.problems.push(`pageerror: ${e.message}`));
-        return p;
-    }
-    goto(url) {
-        return this.page.goto(url);
-    }
-    reload() {
-        return this.page.reload();
-    }
-    evaluate(fn, ...args) {
-        return this.page.evaluate(fn, ...args);
-    }
-    async click(testid) {
-        const el = await this.page.waitForSelector(`[data-testid="${testid}"]`, { visible: true });
-        await el.click();
     }
     async pointerStrokes(strokes) {
         const m = this.page.mouse;
@@ -178,6 +124,45 @@ class FirefoxPage extends EnginePage {
     }
     close() {
         return this.context.close();
+    }
+}
+
+// ---- Chromium (playwright-core) ----
+class ChromiumPage extends DriverPage {
+    static async open(engine, { width, height }) {
+        const p = new ChromiumPage(engine);
+        const { context, page } = await openPage(engine.browser, { width, height });
+        p.context = context;
+        p.page = page;
+        p.problems = page.problems;
+        return p;
+    }
+    evaluate(fn, ...args) {
+        // CDP evaluates outside the page's CSP, as WebDriver does: a function with its arguments
+        return this.page.evaluate(`(${fn.toString()})(...${JSON.stringify(args)})`);
+    }
+    click(testid) {
+        return this.page.getByTestId(testid).click();
+    }
+}
+
+// ---- Firefox ESR (puppeteer-core, WebDriver BiDi) ----
+class FirefoxPage extends DriverPage {
+    static async open(engine, { width, height }) {
+        const p = new FirefoxPage(engine);
+        p.context = await engine.browser.createBrowserContext();
+        p.page = await p.context.newPage();
+        await p.page.setViewport({ width, height });
+        p.page.on('console', (m) => m.type() === 'error' && p.problems.push(`console: ${m.text()}`));
+        p.page.on('pageerror', (e) => p.problems.push(`pageerror: ${e.message}`));
+        return p;
+    }
+    evaluate(fn, ...args) {
+        return this.page.evaluate(fn, ...args);
+    }
+    async click(testid) {
+        const el = await this.page.waitForSelector(`[data-testid="${testid}"]`, { visible: true });
+        await el.click();
     }
 }
 

@@ -1,8 +1,9 @@
 // nn-client.js: the page's side of the worker protocol. request(type, payload) posts {id, type,
 // ...payload} and resolves with the worker's `done` result or rejects with its `error` (an Error
 // with code, file, field, key, params); events carrying a request's id go to that request's
-// onEvent. If the worker throws or dies, every pending request is rejected and onCrash is called:
-// the app starts a new worker (start()) and restores its state.
+// onEvent. If the worker throws or dies, or a request given `timeout` gets no answer in time (a
+// worker that hangs), every pending request is rejected and onCrash is called: the app starts a
+// new worker (start()) and restores its state.
 
 export class WorkerCrash extends Error {
     constructor(message) {
@@ -45,9 +46,11 @@ export class NNClient {
         return this.#pending.size;
     }
 
-    request(type, payload = {}, { onEvent, transfer = [] } = {}) {
+    /** timeout: {ms, message}: no answer within ms crashes the worker with that message. */
+    request(type, payload = {}, { onEvent, transfer = [], timeout = null } = {}) {
         if (!this.#worker) return Promise.reject(new WorkerCrash('the worker is not running'));
         const id = this.#nextId++;
+        const timer = timeout ? setTimeout(() => this.#pending.has(id) && this.#crash(timeout.message), timeout.ms) : 0;
         return new Promise((resolve, reject) => {
             this.#pending.set(id, { resolve, reject, onEvent, type });
             try {
@@ -56,7 +59,7 @@ export class NNClient {
                 this.#pending.delete(id);
                 reject(e);
             }
-        });
+        }).finally(() => clearTimeout(timer));
     }
 
     #route(message) {
@@ -74,11 +77,6 @@ export class NNClient {
         }
         if (p?.onEvent) p.onEvent(message);
         else this.onEvent(message);
-    }
-
-    /** Gives the worker up as if it had died (a request it never answers): onCrash follows. */
-    abandon(message) {
-        this.#crash(message);
     }
 
     #crash(message) {
