@@ -2,7 +2,8 @@
  * (squared paper), rules with or without a red-ish margin, a dotted grid, turned by a few degrees,
  * with pen strokes (capsules) over them, multiplied as ink over paper; each lined page has a twin
  * without lines, and the preprocessing of the two must agree. Also blank lined pages, numbers
- * (separated digits, a detached bar, max_digits, more digits than NN_NUMBER_MAX_DIGITS), and
+ * (separated digits, a detached bar, max_digits, more digits than NN_NUMBER_MAX_DIGITS, a stroke
+ * broken in pieces, a flat zero), and
  * nn_preprocess_number's arguments.
  * Results are compared by mean absolute difference (MAD) and correlation over the 784 pixels. */
 #include "check.h"
@@ -286,6 +287,39 @@ static void numbers(void) {
     free(g), free(g1);
 }
 
+/* A stroke broken into pieces none of which is a digit's height (a pen that skipped) is still a
+ * digit beside the others, and a flat "0" after two tall digits is a digit too. */
+static void broken_and_flat(void) {
+    uint8_t *g = malloc((size_t)W * H);
+    seg s[64];
+    float out[784 * 4];
+    nn_preprocess_info info[4];
+    int cnt;
+    page p = {0, 0, 0, 0, 60, 1.5, 0.35, 0, 0.85, 4};
+    /* a "1" of three pieces 3 px of paper apart (the pen 4.4 px wide), then a 7 */
+    int n = 0;
+    for (int k = 0; k < 3; k++) s[n++] = (seg){190, 142 + 35 * k, 190, 170 + 35 * k};
+    n += digit(7, 260, 140, 104, s + n);
+    draw(&p, s, n, 2.2, g, 21);
+    CHECK_STATUS(nn_preprocess_number(g, 1, W, H, 0, 4, out, info, &cnt), NN_OK);
+    CHECK(cnt == 2);
+    CHECK(cnt == 2 && info[0].x1 < 200 && info[0].y0 < 145 && info[0].y1 > 235);
+    /* 1, 7, and a 0 a third of their height and 68 px wide on the same line, lighter than the 7 */
+    n = digit(1, 100, 120, 120, s);
+    n += digit(7, 210, 120, 120, s + n);
+    for (int i = 0; i < 20; i++) {
+        double a0 = 6.2831853 * i / 20, a1 = 6.2831853 * (i + 1) / 20;
+        s[n++] = (seg){370 + 32 * cos(a0), 215 + 18 * sin(a0), 370 + 32 * cos(a1),
+                       215 + 18 * sin(a1)};
+    }
+    draw(&p, s, n, 2.2, g, 22);
+    CHECK_STATUS(nn_preprocess_number(g, 1, W, H, 0, 4, out, info, &cnt), NN_OK);
+    CHECK(cnt == 3);
+    for (int d = 0; d < cnt; d++)
+    CHECK(cnt == 3 && info[2].x0 > 330 && info[2].x1 > 400);
+    free(g);
+}
+
 /* Bad arguments are refused before anything is read. */
 static void arguments(void) {
     uint8_t one = 0, px[64 * 64] = {0};
@@ -313,6 +347,7 @@ int main(void) {
     pen_as_dark_as_lines();
     blank_pages();
     numbers();
+    broken_and_flat();
     arguments();
     return check_failures("test_paper");
 }

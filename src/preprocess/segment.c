@@ -2,17 +2,18 @@
  * The line of the number is the rows of its heaviest component; the digits are the components
  * that are tall on that line, those sharing most of their columns being one digit (a "4" written
  * in two strokes, pieces of a broken stroke); then the short parts (a "5"'s detached bar) join the
- * digit whose columns they share or that is next to them. A group much wider than the number's
+ * digit whose columns they share or that is next to them, and a short part beside every digit
+ * that is as heavy and as wide as one (a flat "0") is a digit of its own. Components whose ink
+ * comes within a stroke width of each other are one part first (a stroke that a printed line
+ * taken out, or a pen that skipped, broke). A group much wider than the number's
  * typical digit holds digits that touch: it is cut at the columns of least ink near evenly spaced
- * positions, as a person would draw the line between them. Costs O(components^2 + runs). */
+ * positions, as a person would draw the line between them, unless a piece would be a sliver
+ * much shorter than the others (a wide "6" is not "62"). Costs O(components^2 + runs). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "segment.h"
-#ifdef LINES_DEBUG
-#include <stdio.h>
-#endif
 
 #define SEG_MIN_MASS 0.08 /* a digit's tall part weighs at least this share of the heaviest */
 #define SEG_TALL 0.6      /* ... is at least 0.6 times as tall as the number's line */
@@ -28,6 +29,9 @@
 #define SEG_ALONE_ASPECT \
     1.9                    /* or (alone) this much wider than tall: three touching digits or more */
 #define SEG_CUT_WINDOW 0.3 /* cuts are looked for within 0.3 digit widths of even positions */
+#define SEG_PIECE_TALL 0.5 /* and each piece's ink is at least half as tall as its group's */
+#define SEG_JOIN 1.0       /* ink within this many stroke widths: one part */
+#define SEG_FLAT_WIDE 0.5  /* a short part this many line heights wide, alone: a digit */
 enum { SEG_MAX_SPLIT = 16 }; /* digits in one group at most */
 
 static int imin(int a, int b) { return a < b ? a : b; }
@@ -47,6 +51,12 @@ static void grow(group *g, const comp *c) {
 static int cmp_int(const void *a, const void *b) {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (n >= 1), which it sorts. */
+static double median(int *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_int);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Cuts [*cut, *cut + k - 1) of a group [x0, x1) into k digits at the columns of least ink (prof:
@@ -72,8 +82,106 @@ static void cut_group(const int *prof, int x0, int x1, int k, int *cut) {
     }
 }
 
-int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, digit_span *d,
+static int32_t find(int32_t *up, int32_t a) {
+    while (up[a] != a) a = up[a] = up[up[a]];
+    return a;
+}
+
+/* Two pieces of ink that are each a digit's height and side by side: two digits, however close. */
+static int side_by_side(const rect *a, const rect *b) {
+    int ha = a->y1 - a->y0, hb = b->y1 - b->y0;
+    if (imin(ha, hb) < SEG_TALL * imax(ha, hb)) return 0;
+    return overlap(a->x0, a->x1, b->x0, b->x1) < SEG_OVERLAP * imin(a->x1 - a->x0, b->x1 - b->x0);
+}
+
+/* The parts: components (not specks, not on the border) whose strong runs come within SEG_JOIN
+ * stroke widths of each other (the median run's length: across a stroke) are one part, with
+ * their mass and box, unless both are a digit's height side by side; part[c] is component c's
+ * part, 1..the count returned. rs's runs come row by row, left to right. */
+static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *up, rect *box,
+                          int32_t *part, comp *ps) {
+    double mc = 0;
+    for (int32_t c = 1; c <= nc; c++)
+        if (!cs[c].border && cs[c].mass > mc) mc = cs[c].mass;
+#define JOINS(c) (!cs[c].border && cs[c].mass >= SEG_PART_MIN * mc)
+    enum { LENGTHS = 64 };
+    size_t hist[LENGTHS] = {0}, total = 0;
+    for (size_t r = 0; r < rs->n; r++)
+        if (JOINS(rs->r[r].id)) hist[imin(rs->r[r].x1 - rs->r[r].x0, LENGTHS - 1)]++, total++;
+    int sw = 1;
+    for (size_t seen = 0; sw < LENGTHS - 1 && (seen += hist[sw]) < (total + 1) / 2;) sw++;
+    const int reach = imax(1, (int)lround(SEG_JOIN * sw));
+    for (int32_t c = 0; c <= nc; c++) up[c] = c;
+    for (int32_t c = 1; c <= nc; c++) box[c] = (rect){cs[c].x0, cs[c].y0, cs[c].x1, cs[c].y1};
+    for (size_t i = 0; i < rs->n; i++) {
+        const run *a = rs->r + i;
+        if (!JOINS(a->id)) continue;
+        for (size_t j = i + 1; j < rs->n && rs->r[j].y <= a->y + reach; j++) {
+            const run *b = rs->r + j;
+            if (b->x0 - a->x1 > reach || a->x0 - b->x1 > reach || !JOINS(b->id)) continue;
+            int32_t x = find(up, a->id), y = find(up, b->id);
+            if (x == y || side_by_side(box + x, box + y)) continue;
+            if (x > y) {
+                int32_t t = x;
+                x = y, y = t;
+            }
+            up[y] = x;
+            box[x].x0 = imin(box[x].x0, box[y].x0), box[x].y0 = imin(box[x].y0, box[y].y0);
+            box[x].x1 = imax(box[x].x1, box[y].x1), box[x].y1 = imax(box[x].y1, box[y].y1);
+        }
+    }
+#undef JOINS
+    int32_t np = 0;
+    for (int32_t c = 1; c <= nc; c++) {
+        int32_t root = find(up, c);
+        if (root == c) {
+            part[c] = ++np;
+            ps[np] = cs[c];
+            ps[np].group = -1;
+        } else {
+            comp *q = ps + part[root]; /* root < c: numbered already */
+            q->mass += cs[c].mass, q->count += cs[c].count;
+            q->x0 = imin(q->x0, cs[c].x0), q->y0 = imin(q->y0, cs[c].y0);
+            q->x1 = imax(q->x1, cs[c].x1), q->y1 = imax(q->y1, cs[c].y1);
+            part[c] = part[root];
+        }
+    }
+    return np;
+}
+
+/* Whether a piece of group g's columns [x0, x1) cut into k at cut[] has ink less than
+ * SEG_PIECE_TALL as tall as the group's: then the group was one wide digit, not k touching. */
+static int sliver(const comp *cs, const runs *rs, int g, int x0, int x1, int k, const int *cut) {
+    int lo[SEG_MAX_SPLIT], hi[SEG_MAX_SPLIT], gy0 = -1, gy1 = -1;
+    for (int i = 0; i < k; i++) lo[i] = -1, hi[i] = -1;
+    for (size_t r = 0; r < rs->n; r++) {
+        const run *u = rs->r + r;
+        if (cs[u->id].group != g) continue;
+        if (gy0 < 0) gy0 = u->y;
+        gy1 = u->y;
+        for (int i = 0; i < k; i++) {
+            int a = i ? cut[i - 1] : x0, b = i < k - 1 ? cut[i] : x1;
+            if (u->x1 <= a || u->x0 >= b) continue;
+            if (lo[i] < 0) lo[i] = u->y;
+            hi[i] = u->y;
+        }
+    }
+    for (int i = 0; i < k; i++)
+        if (lo[i] < 0 || hi[i] - lo[i] + 1 < SEG_PIECE_TALL * (gy1 - gy0 + 1)) return 1;
+    return 0;
+}
+
+int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_wide, digit_span *d,
                    int max) {
+    int32_t *up = malloc(((size_t)ncomps + 1) * sizeof *up);
+    int32_t *part = malloc(((size_t)ncomps + 1) * sizeof *part);
+    rect *box = malloc(((size_t)ncomps + 1) * sizeof *box);
+    comp *cs = malloc(((size_t)ncomps + 1) * sizeof *cs); /* the parts, 1..nc */
+    if (!up || !part || !box || !cs) {
+        free(up), free(part), free(box), free(cs);
+        return -1;
+    }
+    const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs);
     int32_t main = 0;
     for (int32_t c = 1; c <= nc; c++) cs[c].group = -1;
     for (int pass = 0; pass < 2 && !main; pass++)
@@ -158,19 +266,34 @@ int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, di
         }
         if (best >= 0) k->group = best;
     }
+    /* a short part beside the digits, heavy and wide and on the line (a flat "0"): a digit */
+    for (int32_t c = 1; c <= nc && ng; c++) {
+        comp *k = cs + c;
+        if (k->group >= 0 || (inner && k->border) || k->mass < SEG_MIN_MASS * mm ||
+            k->x1 - k->x0 < SEG_FLAT_WIDE * lh)
+            continue;
+        int near = -1, gap = 0;
+        for (int g = 0; g < ng; g++) {
+            int gg = -overlap(k->x0, k->x1, gs[g].x0, gs[g].x1);
+            if (near < 0 || gg < gap) near = g, gap = gg;
+        }
+        if (gap > SEG_MAX_GAP * lh || overlap(k->y0, k->y1, gs[near].y0, gs[near].y1) <= 0)
+            continue;
+        int g = ng++;
+        for (; g > 0 && gs[g - 1].x0 + gs[g - 1].x1 > k->x0 + k->x1; g--) gs[g] = gs[g - 1];
+        gs[g] = (group){k->x0, k->y0, k->x1, k->y1};
+        for (int32_t o = 1; o <= nc; o++)
+            if (cs[o].group >= g) cs[o].group++;
+        k->group = g;
+    }
     for (int32_t c = 1; c <= nc; c++)
         if (cs[c].group >= 0) grow(gs + cs[c].group, cs + c);
+    for (int32_t c = 1; c <= ncomps; c++) comps[c].group = cs[part[c]].group;
 
-#ifdef LINES_DEBUG
-    fprintf(stderr, "segment: main %d band %d..%d, %d tall, %d groups\n", (int)main, ly0, ly1, n,
-            ng);
-    for (int32_t c = 1; c <= nc; c++)
-        if (cs[c].mass >= SEG_PART_MIN * mm)
-            fprintf(stderr, "  comp %d box %d %d %d %d mass %.0f group %d%s\n", (int)c, cs[c].x0,
-                    cs[c].y0, cs[c].x1, cs[c].y1, cs[c].mass, cs[c].group,
-                    cs[c].border ? " border" : "");
-#endif
     if (!(prof = calloc((size_t)w, sizeof *prof))) goto done;
+    /* the digits' height: the median group's (the heaviest part may be a flat digit) */
+    for (int g = 0; g < ng; g++) widths[g] = gs[g].y1 - gs[g].y0;
+    const double dh = median(widths, ng);
     nd = 0;
     for (int g = 0; g < ng; g++) {
         int gw = gs[g].x1 - gs[g].x0, gh = gs[g].y1 - gs[g].y0, k = 1;
@@ -180,10 +303,8 @@ int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, di
             for (int o = 0; o < ng; o++)
                 if (o != g && gs[o].x1 - gs[o].x0 >= SEG_NARROW * (gs[o].y1 - gs[o].y0))
                     widths[nw++] = gs[o].x1 - gs[o].x0;
-            qsort(widths, (size_t)nw, sizeof *widths, cmp_int);
-            double tw = nw ? (nw % 2 ? widths[nw / 2] : 0.5 * (widths[nw / 2 - 1] + widths[nw / 2]))
-                           : SEG_DIGIT_ASPECT * lh;
-            if (tw > SEG_MAX_ASPECT * lh) tw = SEG_MAX_ASPECT * lh;
+            double tw = nw ? median(widths, nw) : SEG_DIGIT_ASPECT * dh;
+            if (tw > SEG_MAX_ASPECT * dh) tw = SEG_MAX_ASPECT * dh;
             if (gw > SEG_WIDE * tw && gw > gh) k = (int)lround(gw / tw);
         } else if (gw > SEG_ALONE_ASPECT * gh) {
             /* alone, a wide digit and touching digits look alike: cut, and say so (the
@@ -194,9 +315,10 @@ int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, di
         if (k >= 2) {
             memset(prof, 0, (size_t)gw * sizeof *prof);
             for (size_t r = 0; r < rs->n; r++)
-                if (cs[rs->r[r].id].group == g)
+                if (comps[rs->r[r].id].group == g)
                     for (int x = rs->r[r].x0; x < rs->r[r].x1; x++) prof[x - gs[g].x0]++;
             cut_group(prof, gs[g].x0, gs[g].x1, k, cut);
+            if (sliver(comps, rs, g, gs[g].x0, gs[g].x1, k, cut)) k = 1;
         }
         int id = k >= 2 ? ++ncut : 0;
         for (int i = 0; i < k; i++, nd++)
@@ -205,6 +327,6 @@ int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, di
                                      id};
     }
 done:
-    free(idx), free(gs), free(widths), free(prof);
+    free(idx), free(gs), free(widths), free(prof), free(up), free(part), free(box), free(cs);
     return nd;
 }
