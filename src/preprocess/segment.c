@@ -19,6 +19,8 @@
 #define SEG_TALL 0.6      /* ... is at least 0.6 times as tall as the number's line */
 #define SEG_ON_LINE 0.5   /* ... and shares half of its height with its neighbour on the line, */
 #define SEG_MAX_GAP 2.0   /* which is at most twice its height away */
+#define SEG_TOO_TALL 2.5  /* 2.5 times as tall as the line or the median digit: a line left, */
+                          /* no digit */
 #define SEG_OVERLAP 0.5   /* tall parts sharing half the narrower one's columns: one digit */
 #define SEG_PART_MIN 0.02 /* lighter parts are specks: kept only inside a digit's box */
 #define SEG_ATTACH 0.25   /* a short part joins a digit within 0.25 line heights of it */
@@ -201,7 +203,8 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     int n = 0, at = -1;
     for (int32_t c = 1; c <= nc; c++) {
         const comp *k = cs + c;
-        if (k->mass < SEG_MIN_MASS * mm || (inner && k->border) || k->y1 - k->y0 < SEG_TALL * lh)
+        if (k->mass < SEG_MIN_MASS * mm || (inner && k->border) || k->y1 - k->y0 < SEG_TALL * lh ||
+            k->y1 - k->y0 > SEG_TOO_TALL * lh)
             continue;
         idx[n++] = c;
     }
@@ -248,7 +251,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
      * them; specks only inside a digit's box */
     for (int32_t c = 1; c <= nc; c++) {
         comp *k = cs + c;
-        if (k->group >= 0 || (inner && k->border)) continue;
+        if (k->group >= 0 || (inner && k->border) || k->y1 - k->y0 > SEG_TOO_TALL * lh) continue;
         int best = -1, bv = 0;
         if (k->mass < SEG_PART_MIN * mm) {
             for (int g = 0; g < ng && best < 0; g++)
@@ -297,6 +300,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     nd = 0;
     for (int g = 0; g < ng; g++) {
         int gw = gs[g].x1 - gs[g].x0, gh = gs[g].y1 - gs[g].y0, k = 1;
+        if (gh > SEG_TOO_TALL * dh) continue; /* pieces of a line stacked up, not a digit */
         if (ng >= 2) {
             /* the typical digit's width, from the other digits that are not narrow */
             int nw = 0;
