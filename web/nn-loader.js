@@ -96,23 +96,22 @@ export async function startHelper(module, memory, stack, index) {
     // HELPER_START_MS is given up, and the caller falls back to one thread.
     worker = new Worker(url, { type: 'module', name: `nn-thread-${index}` });
     await new Promise((resolve, reject) => {
-        const fail = (error) => {
+        const settle = (error) => {
             clearTimeout(timer);
             worker.removeEventListener('message', onMessage);
+            worker.removeEventListener('error', onError);
+            if (!error) return resolve();
             worker.terminate();
             reject(error);
         };
-        const timer = setTimeout(() => fail(new Error(`thread ${index} did not start within ${HELPER_START_MS / 1000} s`)), HELPER_START_MS);
+        const timer = setTimeout(() => settle(new Error(`thread ${index} did not start within ${HELPER_START_MS / 1000} s`)), HELPER_START_MS);
         const onMessage = (e) => {
             if (e.data === 'loaded') worker.postMessage(data);
-            else if (e.data === 'ready') {
-                clearTimeout(timer);
-                worker.removeEventListener('message', onMessage);
-                resolve();
-            }
+            else if (e.data === 'ready') settle(null);
         };
+        const onError = (e) => settle(new Error(e.message || 'nn thread failed'));
         worker.addEventListener('message', onMessage);
-        worker.addEventListener('error', (e) => fail(new Error(e.message || 'nn thread failed')), { once: true });
+        worker.addEventListener('error', onError);
     });
     return worker;
 }

@@ -19,8 +19,7 @@
 #define SEG_TALL 0.6      /* ... is at least 0.6 times as tall as the number's line */
 #define SEG_ON_LINE 0.5   /* ... and shares half of its height with its neighbour on the line, */
 #define SEG_MAX_GAP 2.0   /* which is at most twice its height away */
-#define SEG_TOO_TALL 2.5  /* 2.5 times as tall as the line or the median digit: a line left, */
-                          /* no digit */
+#define SEG_TOO_TALL 2.5  /* 2.5 times as tall as the line or the digits: a line left behind */
 #define SEG_OVERLAP 0.5   /* tall parts sharing half the narrower one's columns: one digit */
 #define SEG_PART_MIN 0.02 /* lighter parts are specks: kept only inside a digit's box */
 #define SEG_ATTACH 0.25   /* a short part joins a digit within 0.25 line heights of it */
@@ -296,7 +295,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     if (!(prof = calloc((size_t)w, sizeof *prof))) goto done;
     /* the digits' height: the median group's (the heaviest part may be a flat digit) */
     for (int g = 0; g < ng; g++) widths[g] = gs[g].y1 - gs[g].y0;
-    const double dh = median(widths, ng);
+    const double dh = ng ? median(widths, ng) : lh;
     nd = 0;
     for (int g = 0; g < ng; g++) {
         int gw = gs[g].x1 - gs[g].x0, gh = gs[g].y1 - gs[g].y0, k = 1;
