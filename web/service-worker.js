@@ -71,12 +71,15 @@ self.addEventListener('install', (event) => {
     );
 });
 
+// No clients.claim(): the page and its training worker that were loading while this worker
+// installed stay uncontrolled, and it serves the next load. Claiming them mid-start could leave
+// the training worker's fetches with a worker that was still starting (Firefox ESR hung so now
+// and then at the first load of a page with a fresh profile).
 self.addEventListener('activate', (event) => {
     event.waitUntil(
         caches
             .keys()
-            .then((keys) => Promise.all(keys.filter((k) => k.startsWith('mnist-shell-') && k !== SHELL_CACHE).map((k) => caches.delete(k))))
-            .then(() => self.clients.claim()),
+            .then((keys) => Promise.all(keys.filter((k) => k.startsWith('mnist-shell-') && k !== SHELL_CACHE).map((k) => caches.delete(k)))),
     );
 });
 
@@ -96,13 +99,17 @@ self.addEventListener('fetch', (event) => {
     if (!key) return;
     event.respondWith(
         (async () => {
-            const cache = await caches.open(SHELL_CACHE);
             try {
                 const response = await fetch(event.request);
-                if (response.ok) await cache.put(key, response.clone());
+                // the copy is kept while the page already reads the response: a slow Cache
+                // Storage never holds up a fetch (the worker's module scripts, nn-mt.wasm)
+                if (response.ok) {
+                    const copy = response.clone();
+                    event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.put(key, copy)).catch(() => {}));
+                }
                 return response;
             } catch (e) {
-                const cached = await cache.match(key);
+                const cached = await (await caches.open(SHELL_CACHE)).match(key);
                 if (cached) return cached;
                 throw e;
             }
