@@ -938,7 +938,8 @@ static nn_status pipeline(const uint8_t *p, int w, int h, unsigned flags, int ma
     if ((st = label(&f, rowbuf, ebuf, &lv, &rs, &cs, &nc)) != NN_OK) goto done;
     int nd = 0;
     if (!(flags & NN_PRE_ONE_DIGIT) && max_digits > 1) {
-        nd = segment_digits(cs, nc, &rs, w, !(flags & NN_PRE_NO_CUT), spans, NN_NUMBER_MAX_DIGITS);
+        nd = segment_digits(cs, nc, &rs, w, !(flags & NN_PRE_NO_CUT), nlines > 0, spans,
+                            NN_NUMBER_MAX_DIGITS);
         st = NN_ERR_NOMEM;
         if (nd < 0) goto done;
     }

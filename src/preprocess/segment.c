@@ -8,7 +8,9 @@
  * taken out, or a pen that skipped, broke). A group much wider than the number's
  * typical digit holds digits that touch: it is cut at the columns of least ink near evenly spaced
  * positions, as a person would draw the line between them, unless a piece would be a sliver
- * much shorter than the others (a wide "6" is not "62"). Costs O(components^2 + runs). */
+ * much shorter than the others (a wide "6" is not "62"). Ink beside a page's edge (the table's
+ * texture) is no digit and sets no line; on a lined page the dots its print left are no digit's
+ * unless a stroke comes near them. Costs O(components^2 + runs). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,9 @@
 #define SEG_PIECE_TALL 0.5 /* and each piece's ink is at least half as tall as its group's */
 #define SEG_JOIN 1.0       /* ink within this many stroke widths: one part */
 #define SEG_FLAT_WIDE 0.5  /* a short part this many line heights wide, alone: a digit */
+#define SEG_PRINT 2.0      /* on a lined page, parts up to twice the median part's mass, */
+#define SEG_PRINT_MAX 0.06 /*   at most 0.06 of the heaviest, are specks too, */
+#define SEG_PRINT_PARTS 30 /*   when there are that many parts: dots the print left behind */
 enum { SEG_MAX_SPLIT = 16 }; /* digits in one group at most */
 
 static int imin(int a, int b) { return a < b ? a : b; }
@@ -100,11 +105,12 @@ static int side_by_side(const rect *a, const rect *b) {
  * their mass and box, unless both are a digit's height side by side; part[c] is component c's
  * part, 1..the count returned. rs's runs come row by row, left to right. */
 static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *up, rect *box,
-                          int32_t *part, comp *ps) {
+                          int32_t *part, comp *ps, uint8_t *near) {
     double mc = 0;
     for (int32_t c = 1; c <= nc; c++)
         if (!cs[c].border && cs[c].mass > mc) mc = cs[c].mass;
 #define JOINS(c) (!cs[c].border && cs[c].mass >= SEG_PART_MIN * mc)
+#define SPECK(c) (!cs[c].border && cs[c].mass < SEG_PART_MIN * mc)
     enum { LENGTHS = 64 };
     size_t hist[LENGTHS] = {0}, total = 0;
     for (size_t r = 0; r < rs->n; r++)
@@ -114,12 +120,18 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
     const int reach = imax(1, (int)lround(SEG_JOIN * sw));
     for (int32_t c = 0; c <= nc; c++) up[c] = c;
     for (int32_t c = 1; c <= nc; c++) box[c] = (rect){cs[c].x0, cs[c].y0, cs[c].x1, cs[c].y1};
+    memset(near, 0, (size_t)nc + 1);
     for (size_t i = 0; i < rs->n; i++) {
         const run *a = rs->r + i;
-        if (!JOINS(a->id)) continue;
+        if (cs[a->id].border) continue;
         for (size_t j = i + 1; j < rs->n && rs->r[j].y <= a->y + reach; j++) {
             const run *b = rs->r + j;
-            if (b->x0 - a->x1 > reach || a->x0 - b->x1 > reach || !JOINS(b->id)) continue;
+            if (b->x0 - a->x1 > reach || a->x0 - b->x1 > reach) continue;
+            if (JOINS(a->id) != JOINS(b->id) && SPECK(a->id) != SPECK(b->id)) {
+                near[JOINS(a->id) ? b->id : a->id] = 1; /* a speck by a stroke */
+                continue;
+            }
+            if (!JOINS(a->id) || !JOINS(b->id)) continue;
             int32_t x = find(up, a->id), y = find(up, b->id);
             if (x == y || side_by_side(box + x, box + y)) continue;
             if (x > y) {
@@ -132,6 +144,7 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
         }
     }
 #undef JOINS
+#undef SPECK
     int32_t np = 0;
     for (int32_t c = 1; c <= nc; c++) {
         int32_t root = find(up, c);
@@ -139,6 +152,7 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
             part[c] = ++np;
             ps[np] = cs[c];
             ps[np].group = -1;
+            ps[np].keep = near[c]; /* a speck alone: whether a stroke comes within reach */
         } else {
             comp *q = ps + part[root]; /* root < c: numbered already */
             q->mass += cs[c].mass, q->count += cs[c].count;
@@ -148,6 +162,24 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
         }
     }
     return np;
+}
+
+/* Whether part k lies in the columns of a part on the border that is taller than wide and
+ * SEG_TOO_TALL times as tall as k, or in the rows of one wider than tall and as many times as
+ * wide as k: beside the edge of the page (the table along it), not on the page. */
+static int by_edge(const comp *ps, int32_t np, const comp *k) {
+    for (int32_t b = 1; b <= np; b++) {
+        const comp *e = ps + b;
+        int ew = e->x1 - e->x0, eh = e->y1 - e->y0;
+        if (!e->border) continue;
+        if (eh > ew && overlap(k->x0, k->x1, e->x0, e->x1) > 0 &&
+            eh >= SEG_TOO_TALL * (k->y1 - k->y0))
+            return 1;
+        if (ew > eh && overlap(k->y0, k->y1, e->y0, e->y1) > 0 &&
+            ew >= SEG_TOO_TALL * (k->x1 - k->x0))
+            return 1;
+    }
+    return 0;
 }
 
 /* Whether a piece of group g's columns [x0, x1) cut into k at cut[] has ink less than
@@ -172,24 +204,39 @@ static int sliver(const comp *cs, const runs *rs, int g, int x0, int x1, int k, 
     return 0;
 }
 
-int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_wide, digit_span *d,
-                   int max) {
+int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_wide, int lined,
+                   digit_span *d, int max) {
+    uint8_t *mark = malloc((size_t)ncomps + 1);
     int32_t *up = malloc(((size_t)ncomps + 1) * sizeof *up);
     int32_t *part = malloc(((size_t)ncomps + 1) * sizeof *part);
     rect *box = malloc(((size_t)ncomps + 1) * sizeof *box);
     comp *cs = malloc(((size_t)ncomps + 1) * sizeof *cs); /* the parts, 1..nc */
-    if (!up || !part || !box || !cs) {
-        free(up), free(part), free(box), free(cs);
+    if (!mark || !up || !part || !box || !cs) {
+        free(mark), free(up), free(part), free(box), free(cs);
         return -1;
     }
-    const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs);
+    const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs, mark);
+    /* mark: first whether each speck has a stroke near (join_parts), now whether each part lies
+     * beside a page's edge (the table's texture, divided by its dark background, leaves ink there),
+     * which no digit of a number on the page does */
+    for (int32_t c = 1; c <= nc; c++) mark[c] = !cs[c].border && by_edge(cs, nc, cs + c);
     int32_t main = 0;
     for (int32_t c = 1; c <= nc; c++) cs[c].group = -1;
-    for (int pass = 0; pass < 2 && !main; pass++)
+    /* the heaviest part off the border and not beside an edge; failing that, off the border */
+    for (int pass = 0; pass < 3 && !main; pass++)
         for (int32_t c = 1; c <= nc; c++)
-            if ((pass || !cs[c].border) && (!main || cs[c].mass > cs[main].mass)) main = c;
-    if (!main) return 0;
+            if ((pass == 2 || !cs[c].border) && (pass || !mark[c]) &&
+                (!main || cs[c].mass > cs[main].mass))
+                main = c;
+    if (!main) {
+        free(mark), free(up), free(part), free(box), free(cs);
+        return 0;
+    }
     const int inner = !cs[main].border;
+    if (!inner || mark[main]) memset(mark, 0, (size_t)nc + 1); /* no page: nothing is beside it */
+    for (int32_t c = 1; c <= nc; c++) /* beside the edge: as if on the border */
+        if (mark[c]) cs[c].border = 1;
+    free(mark);
     const double mm = cs[main].mass;
     const int ly0 = cs[main].y0, ly1 = cs[main].y1, lh = ly1 - ly0;
     int32_t *idx = malloc((size_t)nc * sizeof *idx);
@@ -246,13 +293,23 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
         }
         k->group = (int)(g - gs);
     }
+    /* specks: on a lined page, also the many dots of the print's size that its removal left */
+    double speck = SEG_PART_MIN * mm;
+    if (lined) {
+        int np = 0;
+        for (int32_t c = 1; c <= nc; c++)
+            if (!cs[c].border) widths[np++] = (int)lround(cs[c].mass);
+        if (np >= SEG_PRINT_PARTS)
+            speck = fmax(speck, fmin(SEG_PRINT_MAX * mm, SEG_PRINT * median(widths, np)));
+    }
     /* the other parts: to the digit whose columns they share most, or the nearest one beside
-     * them; specks only inside a digit's box */
+     * them; specks only inside a digit's box, and on a lined page only by a stroke */
     for (int32_t c = 1; c <= nc; c++) {
         comp *k = cs + c;
         if (k->group >= 0 || (inner && k->border) || k->y1 - k->y0 > SEG_TOO_TALL * lh) continue;
         int best = -1, bv = 0;
-        if (k->mass < SEG_PART_MIN * mm) {
+        if (k->mass < speck) {
+            if (lined && !k->keep) continue; /* no stroke near: a dot of the paper's print */
             for (int g = 0; g < ng && best < 0; g++)
                 if (k->x0 >= gs[g].x0 && k->x1 <= gs[g].x1 && k->y0 >= gs[g].y0 &&
                     k->y1 <= gs[g].y1)

@@ -39,9 +39,10 @@ typedef struct digit_span {
  * left to right, and writes up to max of them into d. Digits are the tall parts on the line of
  * the heaviest one, taken with the parts whose columns they share (a detached bar, a broken
  * stroke); unless cut_wide is 0, a part several digits wide is cut at the thinnest ink (alone,
- * one wider than tall is cut too). Returns the number of digits (0 or 1: read the picture as one
- * digit, as before), or -1 without memory. */
-int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, digit_span *d,
-                   int max);
+ * one wider than tall is cut too). On a lined page (lined: the paper's lines were divided out)
+ * a speck that no stroke comes near is what the print left behind, not a digit's. Returns the
+ * number of digits (0 or 1: read the picture as one digit, as before), or -1 without memory. */
+int segment_digits(comp *cs, int32_t nc, const runs *rs, int w, int cut_wide, int lined,
+                   digit_span *d, int max);
 
 #endif
