@@ -35,24 +35,29 @@ static void zero(picture *p, int id, int x0, int y0, int w, int h) {
 
 /* the runs, row by row and left to right, and the components as preprocess.c labels them */
 static void finish(picture *p) {
+    int order[MAX_RECTS]; /* the rectangles by their left edge */
+    for (int k = 0; k < p->n; k++) {
+        int i = k;
+        for (; i > 0 && p->r[order[i - 1]].x0 > p->r[k].x0; i--) order[i] = order[i - 1];
+        order[i] = k;
+    }
     p->rs.n = 0;
-    p->rs.cap = (size_t)W * H;
+    p->rs.cap = (size_t)H * p->n;
     p->rs.r = realloc(p->rs.r, p->rs.cap * sizeof *p->rs.r);
     memset(p->cs, 0, sizeof p->cs);
     for (int c = 1; c <= p->ncomp; c++) p->cs[c] = (comp){0, 0, W, H, 0, 0, 0, 0, -1};
     for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++)
-            for (int k = 0; k < p->n; k++) {
-                const rect *q = p->r + k;
-                if (y < q->y0 || y >= q->y1 || x != q->x0) continue;
-                p->rs.r[p->rs.n++] = (run){y, q->x0, q->x1, p->id[k], (float)(q->x1 - q->x0)};
-                comp *c = p->cs + p->id[k];
-                c->mass += q->x1 - q->x0, c->count += q->x1 - q->x0;
-                if (q->x0 < c->x0) c->x0 = q->x0;
-                if (y < c->y0) c->y0 = y;
-                if (q->x1 > c->x1) c->x1 = q->x1;
-                if (y + 1 > c->y1) c->y1 = y + 1;
-            }
+        for (int i = 0; i < p->n; i++) {
+            const rect *q = p->r + order[i];
+            if (y < q->y0 || y >= q->y1) continue;
+            p->rs.r[p->rs.n++] = (run){y, q->x0, q->x1, p->id[order[i]], (float)(q->x1 - q->x0)};
+            comp *c = p->cs + p->id[order[i]];
+            c->mass += q->x1 - q->x0, c->count += q->x1 - q->x0;
+            if (q->x0 < c->x0) c->x0 = q->x0;
+            if (y < c->y0) c->y0 = y;
+            if (q->x1 > c->x1) c->x1 = q->x1;
+            if (y + 1 > c->y1) c->y1 = y + 1;
+        }
     for (int c = 1; c <= p->ncomp; c++) {
         comp *k = p->cs + c;
         k->border = k->x0 == 0 || k->y0 == 0 || k->x1 == W || k->y1 == H;

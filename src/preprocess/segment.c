@@ -103,14 +103,14 @@ static int side_by_side(const rect *a, const rect *b) {
 /* The parts: components (not specks, not on the border) whose strong runs come within SEG_JOIN
  * stroke widths of each other (the median run's length: across a stroke) are one part, with
  * their mass and box, unless both are a digit's height side by side; part[c] is component c's
- * part, 1..the count returned. rs's runs come row by row, left to right. */
+ * part, 1..the count returned, and near[p] whether part p is a speck that a stroke comes within
+ * those widths of (nc + 1 bytes). rs's runs come row by row, left to right. */
 static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *up, rect *box,
                           int32_t *part, comp *ps, uint8_t *near) {
     double mc = 0;
     for (int32_t c = 1; c <= nc; c++)
         if (!cs[c].border && cs[c].mass > mc) mc = cs[c].mass;
 #define JOINS(c) (!cs[c].border && cs[c].mass >= SEG_PART_MIN * mc)
-#define SPECK(c) (!cs[c].border && cs[c].mass < SEG_PART_MIN * mc)
     enum { LENGTHS = 64 };
     size_t hist[LENGTHS] = {0}, total = 0;
     for (size_t r = 0; r < rs->n; r++)
@@ -126,12 +126,10 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
         if (cs[a->id].border) continue;
         for (size_t j = i + 1; j < rs->n && rs->r[j].y <= a->y + reach; j++) {
             const run *b = rs->r + j;
-            if (b->x0 - a->x1 > reach || a->x0 - b->x1 > reach) continue;
-            if (JOINS(a->id) != JOINS(b->id) && SPECK(a->id) != SPECK(b->id)) {
-                near[JOINS(a->id) ? b->id : a->id] = 1; /* a speck by a stroke */
-                continue;
-            }
-            if (!JOINS(a->id) || !JOINS(b->id)) continue;
+            if (b->x0 - a->x1 > reach || a->x0 - b->x1 > reach || cs[b->id].border) continue;
+            const int ja = JOINS(a->id), jb = JOINS(b->id);
+            if (ja != jb) near[ja ? b->id : a->id] = 1; /* a speck by a stroke */
+            if (!ja || !jb) continue;
             int32_t x = find(up, a->id), y = find(up, b->id);
             if (x == y || side_by_side(box + x, box + y)) continue;
             if (x > y) {
@@ -144,7 +142,6 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
         }
     }
 #undef JOINS
-#undef SPECK
     int32_t np = 0;
     for (int32_t c = 1; c <= nc; c++) {
         int32_t root = find(up, c);
@@ -152,7 +149,7 @@ static int32_t join_parts(const comp *cs, int32_t nc, const runs *rs, int32_t *u
             part[c] = ++np;
             ps[np] = cs[c];
             ps[np].group = -1;
-            ps[np].keep = near[c]; /* a speck alone: whether a stroke comes within reach */
+            near[np] = near[c]; /* np <= c: by part from here on */
         } else {
             comp *q = ps + part[root]; /* root < c: numbered already */
             q->mass += cs[c].mass, q->count += cs[c].count;
@@ -206,43 +203,40 @@ static int sliver(const comp *cs, const runs *rs, int g, int x0, int x1, int k, 
 
 int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_wide, int lined,
                    digit_span *d, int max) {
-    uint8_t *mark = malloc((size_t)ncomps + 1);
+    uint8_t *near = malloc((size_t)ncomps + 1), *edge = malloc((size_t)ncomps + 1);
     int32_t *up = malloc(((size_t)ncomps + 1) * sizeof *up);
     int32_t *part = malloc(((size_t)ncomps + 1) * sizeof *part);
     rect *box = malloc(((size_t)ncomps + 1) * sizeof *box);
     comp *cs = malloc(((size_t)ncomps + 1) * sizeof *cs); /* the parts, 1..nc */
-    if (!mark || !up || !part || !box || !cs) {
-        free(mark), free(up), free(part), free(box), free(cs);
-        return -1;
-    }
-    const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs, mark);
-    /* mark: first whether each speck has a stroke near (join_parts), now whether each part lies
-     * beside a page's edge (the table's texture, divided by its dark background, leaves ink there),
-     * which no digit of a number on the page does */
-    for (int32_t c = 1; c <= nc; c++) mark[c] = !cs[c].border && by_edge(cs, nc, cs + c);
-    int32_t main = 0;
+    int32_t *idx = NULL, main = 0;
+    group *gs = NULL;
+    int *widths = NULL, *prof = NULL, cut[SEG_MAX_SPLIT];
+    int ng = 0, nd = -1, ncut = 0;
+    if (!near || !edge || !up || !part || !box || !cs) goto done;
+    const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs, near);
+    /* the parts beside a page's edge (the table's texture, divided by its dark background,
+     * leaves ink there), which no digit of a number on the page is */
+    for (int32_t c = 1; c <= nc; c++) edge[c] = !cs[c].border && by_edge(cs, nc, cs + c);
     for (int32_t c = 1; c <= nc; c++) cs[c].group = -1;
     /* the heaviest part off the border and not beside an edge; failing that, off the border */
     for (int pass = 0; pass < 3 && !main; pass++)
         for (int32_t c = 1; c <= nc; c++)
-            if ((pass == 2 || !cs[c].border) && (pass || !mark[c]) &&
+            if ((pass == 2 || !cs[c].border) && (pass || !edge[c]) &&
                 (!main || cs[c].mass > cs[main].mass))
                 main = c;
     if (!main) {
-        free(mark), free(up), free(part), free(box), free(cs);
-        return 0;
+        nd = 0;
+        goto done;
     }
     const int inner = !cs[main].border;
-    if (!inner || mark[main]) memset(mark, 0, (size_t)nc + 1); /* no page: nothing is beside it */
-    for (int32_t c = 1; c <= nc; c++) /* beside the edge: as if on the border */
-        if (mark[c]) cs[c].border = 1;
-    free(mark);
+    /* beside the edge: as if on the border (unless the number itself is: then there is no page) */
+    for (int32_t c = 1; c <= nc; c++)
+        if (inner && !edge[main] && edge[c]) cs[c].border = 1;
     const double mm = cs[main].mass;
     const int ly0 = cs[main].y0, ly1 = cs[main].y1, lh = ly1 - ly0;
-    int32_t *idx = malloc((size_t)nc * sizeof *idx);
-    group *gs = malloc((size_t)nc * sizeof *gs);
-    int *widths = malloc((size_t)nc * sizeof *widths), *prof = NULL, cut[SEG_MAX_SPLIT];
-    int ng = 0, nd = -1, ncut = 0;
+    idx = malloc((size_t)nc * sizeof *idx);
+    gs = malloc((size_t)nc * sizeof *gs);
+    widths = malloc((size_t)nc * sizeof *widths);
     if (!idx || !gs || !widths) goto done;
 
     /* the tall parts, by their centres from left to right */
@@ -309,7 +303,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
         if (k->group >= 0 || (inner && k->border) || k->y1 - k->y0 > SEG_TOO_TALL * lh) continue;
         int best = -1, bv = 0;
         if (k->mass < speck) {
-            if (lined && !k->keep) continue; /* no stroke near: a dot of the paper's print */
+            if (lined && !near[c]) continue; /* no stroke near: a dot of the paper's print */
             for (int g = 0; g < ng && best < 0; g++)
                 if (k->x0 >= gs[g].x0 && k->x1 <= gs[g].x1 && k->y0 >= gs[g].y0 &&
                     k->y1 <= gs[g].y1)
@@ -388,5 +382,6 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     }
 done:
     free(idx), free(gs), free(widths), free(prof), free(up), free(part), free(box), free(cs);
+    free(near), free(edge);
     return nd;
 }
