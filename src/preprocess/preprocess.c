@@ -36,6 +36,8 @@ enum { OUT = 28, BOX = 20, GRID = 32, BINS = 256, DBINS = 1025 };
 #define LO_SIGMAS 3.0     /* ink intensity starts at 0 this far above the paper */
 #define INK_QUANTILE 0.75 /* of the candidates: the solid-ink level that maps to 1 */
 #define MIN_CONTRAST 0.12 /* solid ink must be this much darker than the paper */
+#define SURROUND_SIDE 0.5 /* candidates along this share of the shorter side of the border ... */
+#define SURROUND_KEEP 64  /* ... are the page's surround when this many others remain */
 #define MIN_INK_PIXELS 3  /* fewer strong pixels than this is a speck, not a digit */
 #define NEAR_BASE 0.25    /* a part is kept within (NEAR_BASE + mass ratio) * box side */
 #define PART_MIN 0.02     /* parts lighter than this share of the main stroke are specks */
@@ -419,11 +421,51 @@ static float intensity(float d, const levels *lv) {
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* The page's surround among the ink candidates (cand: w x h, 1 where a candidate): a region of
+ * 8-connected candidates that lies along the image border for SURROUND_SIDE of the shorter side
+ * or more is the table or a dark margin the page lies on; a strip of it narrower than the
+ * background's cells reads as "ink", as dark as the table. Its pixels become 2, other border
+ * regions 3 (odd, like the inner ones), and *nsur counts them. A stroke that runs off the picture
+ * touches the border along its width only. Time O(pixels), one queue of nc entries. */
+static nn_status mark_surround(uint8_t *cand, int w, int h, uint64_t nc, uint64_t *nsur) {
+    int32_t *queue = malloc((size_t)nc * sizeof *queue);
+    if (!queue) return NN_ERR_NOMEM;
+    double need = SURROUND_SIDE * imin(w, h);
+    for (int k = 0; k < 2 * (w + h); k++) {
+        /* the border, clockwise from the top left corner (corners are seen twice: harmless) */
+        int x = k < w ? k : k < w + h ? w - 1 : k < 2 * w + h ? 2 * w + h - 1 - k : 0;
+        int y = k < w ? 0 : k < w + h ? k - w : k < 2 * w + h ? h - 1 : 2 * (w + h) - 1 - k;
+        int32_t seed = (int32_t)y * w + x;
+        if (cand[seed] != 1) continue;
+        size_t head = 0, tail = 0, border = 0;
+        cand[seed] = 4, queue[tail++] = seed;
+        while (head < tail) {
+            int32_t i = queue[head++];
+            int px = i % w, py = i / w;
+            border += px == 0 || py == 0 || px == w - 1 || py == h - 1;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int qx = px + dx, qy = py + dy;
+                    if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
+                    int32_t j = (int32_t)qy * w + qx;
+                    if (cand[j] == 1) cand[j] = 4, queue[tail++] = j;
+                }
+        }
+        uint8_t mark = border >= need ? 2 : 3;
+        for (size_t q = 0; q < tail; q++) cand[queue[q]] = mark;
+        if (mark == 2) *nsur += tail;
+    }
+    free(queue);
+    return NN_OK;
+}
+
 /* d, e: w floats of scratch */
 static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     uint32_t *hd = calloc(DBINS, sizeof *hd), *he = calloc(EBINS, sizeof *he);
+    uint32_t *hk = malloc(DBINS * sizeof *hk);
+    uint8_t *cand = NULL;
     nn_status st = NN_ERR_NOMEM;
-    if (!hd || !he) goto done;
+    if (!hd || !he || !hk) goto done;
     /* paper and noise: every other row and column of large images is plenty */
     int step = (size_t)f->w * f->h > 262144 ? 2 : 1;
     /* pixels under a printed line that was divided out are left out: what remains of a line
@@ -445,15 +487,39 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
     double m = dval(mb), sigma = fmax(1.4826 * mad_d / 512.0, 0.5 / 255.0);
     double gate = m + fmax(GATE_SIGMAS * sigma, GATE_MIN);
     double gate_e = (me - 510) / 2.0 + fmax(GATE_SIGMAS * 1.4826 * mad_e / 2.0, GATE_MIN_LEVELS);
-    /* the ink level: a high quantile of the D of the candidates, over every pixel */
+    /* the ink level: a high quantile of the D of the candidates, over every pixel, leaving out
+     * the page's surround and the page's edges (step cells: what a table leaves along them) when
+     * SURROUND_KEEP candidates remain. Else thousands of table pixels set the level, and a faint
+     * digit falls below it ("no digit"); the edges' faint outline, kept, would pull it down. */
+    st = NN_ERR_NOMEM;
+    cand = malloc((size_t)f->w * f->h);
+    if (!cand) goto done;
     memset(hd, 0, DBINS * sizeof *hd);
     uint64_t nc = 0, cum = 0;
     for (int y = 0; y < f->h; y++) {
         dark_row(f, y, 0, f->w, d, e);
         const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
-        for (int x = 0; x < f->w; x++)
-            if (d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE))
-                hd[dbin(d[x])]++, nc++;
+        uint8_t *cr = cand + (size_t)y * f->w;
+        for (int x = 0; x < f->w; x++) {
+            cr[x] = d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE);
+            if (cr[x]) hd[dbin(d[x])]++, nc++;
+        }
+    }
+    uint64_t nsur = 0;
+    if (nc && (st = mark_surround(cand, f->w, f->h, nc, &nsur)) != NN_OK) goto done;
+    st = NN_ERR_NO_DIGIT;
+    if (nsur || f->closed) {
+        /* the candidates off the surround and away from the page's edges (the step cells) */
+        uint64_t nk = 0;
+        memset(hk, 0, DBINS * sizeof *hk);
+        for (int y = 0; y < f->h; y++) {
+            const uint8_t *cr = cand + (size_t)y * f->w;
+            const uint8_t *step = f->step + (size_t)(y / f->c) * f->gx;
+            dark_row(f, y, 0, f->w, d, e);
+            for (int x = 0; x < f->w; x++)
+                if ((cr[x] & 1) && !step[f->col_cell[x]]) hk[dbin(d[x])]++, nk++; /* 1, 3 */
+        }
+        if (nk >= SURROUND_KEEP && nk < nc) memcpy(hd, hk, DBINS * sizeof *hd), nc = nk;
     }
 #ifdef LINES_DEBUG
     if (getenv("DBG_CAND")) {
@@ -486,7 +552,7 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
 #endif
     st = NN_OK;
 done:
-    free(hd), free(he);
+    free(hd), free(he), free(hk), free(cand);
     return st;
 }
 
