@@ -53,8 +53,10 @@ static double to_line(double v, double s, double o) {
 }
 
 /* Draws the page with the strokes (pen half-width pen_hw) into gray (W x H): paper 225 x the
- * lines' transmittance x the pen's, plus uniform noise. */
-static void draw(const page *p, const seg *s, int n, double pen_hw, uint8_t *gray, uint64_t seed) {
+ * lines' transmittance x the pen's, plus uniform noise. fan: the page seen in perspective, the
+ * lines across it fanning out, their slopes differing by fan from the picture's top to bottom. */
+static void draw_fan(const page *p, double fan, const seg *s, int n, double pen_hw, uint8_t *gray,
+                     uint64_t seed) {
     nn_rng rng;
     nn_rng_seed(&rng, seed, 3);
     double a = p->angle * 3.14159265358979 / 180, ca = cos(a), sa = sin(a);
@@ -64,6 +66,7 @@ static void draw(const page *p, const seg *s, int n, double pen_hw, uint8_t *gra
             /* page coordinates: turned about the centre */
             double u = ca * (px - W / 2.0) + sa * (py - H / 2.0) + W / 2.0;
             double v = -sa * (px - W / 2.0) + ca * (py - H / 2.0) + H / 2.0;
+            v = (v - H / 2.0) / (1 + fan * (u - W / 2.0) / H) + H / 2.0;
             double t = 1, hw = p->width / 2;
             if (p->rules || p->grid)
                 t = fmin(t, 1 - p->dark * cover(to_line(v, p->spacing, 7), hw));
@@ -77,6 +80,10 @@ static void draw(const page *p, const seg *s, int n, double pen_hw, uint8_t *gra
             double g = 225 * t * (1 - ink) + p->noise * (nn_rng_uniform(&rng) - 0.5) * 2;
             gray[(size_t)y * W + x] = (uint8_t)lround(g < 0 ? 0 : g > 255 ? 255 : g);
         }
+}
+
+static void draw(const page *p, const seg *s, int n, double pen_hw, uint8_t *gray, uint64_t seed) {
+    draw_fan(p, 0, s, n, pen_hw, gray, seed);
 }
 
 /* digits as polylines in a box at (ox, oy) of height h */
@@ -138,7 +145,12 @@ static void lined_like_plain(void) {
         {1, 0, 0, 0, 48, 2.0, 0.3, -2, 0.85, 4},   /* ruled */
         {1, 0, 0, 1, 40, 1.5, 0.35, 1.5, 0.8, 5},  /* ruled with a margin */
         {0, 0, 1, 0, 20, 1.3, 0.5, 2, 0.85, 4},    /* a dotted grid */
+        /* seen in perspective, the rules' slopes differing by 0.18 over the page's height
+         * (0.24 over its longer side) */
+        {0, 1, 0, 0, 22, 1.5, 0.35, 2, 0.85, 4},  /* squared */
+        {1, 0, 0, 0, 36, 1.5, 0.35, -1, 0.85, 4}, /* ruled */
     };
+    const double fan[] = {0, 0, 0, 0, 0, 0.18, 0.18};
     const int digits[] = {7, 0, 4};
     uint8_t *g = malloc((size_t)W * H), *g0 = malloc((size_t)W * H);
     seg s[32];
@@ -147,7 +159,7 @@ static void lined_like_plain(void) {
             int n = digit(digits[d], 240, 150, 110, s);
             page plain = pages[k];
             plain.rules = plain.grid = plain.dots = plain.margin = 0;
-            draw(pages + k, s, n, 2.2, g, 100 + k);
+            draw_fan(pages + k, fan[k], s, n, 2.2, g, 100 + k);
             draw(&plain, s, n, 2.2, g0, 100 + k);
             float out[784], ref[784], kept[784];
             nn_preprocess_info info, ri;

@@ -33,7 +33,7 @@ enum {
     TOP_PEAKS = 3,     /* coarse peaks also followed with their own slopes */
 };
 #define MAX_TILT 0.364   /* tan 20 degrees: steeper families are not looked for */
-#define MAX_CONVERGE 0.2 /* a family's slopes differ by at most this across the picture */
+#define MAX_CONVERGE 0.3 /* a family's slopes differ by at most this across the picture */
 #define COARSE_MIN 1.5   /* levels above the local mean: a peak of the coarse projection */
 #define FINE_MIN 2.0     /* ... of the full projection */
 #define HP_RADIUS 8      /* px: the local mean that the projections' peaks stand above */
