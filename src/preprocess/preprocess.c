@@ -369,6 +369,11 @@ static nn_status field_build(field *f, const cells *g, const uint8_t *p, int fli
     return any ? close_pixels(f) : NN_OK;
 }
 
+/* The step flags of the cells along row y, by cell column (f->col_cell[x] for pixel x). */
+static const uint8_t *step_row(const field *f, int y) {
+    return f->step + (size_t)(y / f->c) * f->gx;
+}
+
 /* Pixels [x0, x1) of row y: darkness D = 1 - v / background, clamped to [-1, 1], into d, and
  * the excess E = background - v in grey levels into e (if not NULL). */
 static void dark_row(field *f, int y, int x0, int x1, float *d, float *e) {
@@ -386,7 +391,7 @@ static void dark_row(field *f, int y, int x0, int x1, float *d, float *e) {
     }
     if (f->closed) {
         const uint8_t *closed = f->closed + (size_t)y * f->w + x0;
-        const uint8_t *step = f->step + (size_t)(y / f->c) * gx;
+        const uint8_t *step = step_row(f, y);
         for (int k = 0; k < n; k++)
             if (step[f->col_cell[x0 + k]]) v[k] = minf(v[k], closed[k]);
     }
@@ -421,12 +426,15 @@ static float intensity(float d, const levels *lv) {
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-/* The page's surround among the ink candidates (cand: w x h, 1 where a candidate): a region of
+/* What a pixel of the candidates' map (w x h bytes) is. */
+enum { NOT_CAND, CAND, CAND_SURROUND, CAND_BORDER, CAND_QUEUED };
+
+/* The page's surround among the ink candidates (cand: CAND or NOT_CAND): a region of
  * 8-connected candidates that lies along the image border for SURROUND_SIDE of the shorter side
  * or more is the table or a dark margin the page lies on; a strip of it narrower than the
- * background's cells reads as "ink", as dark as the table. Its pixels become 2, other border
- * regions 3 (odd, like the inner ones), and *nsur counts them. A stroke that runs off the picture
- * touches the border along its width only. Time O(pixels), one queue of nc entries. */
+ * background's cells reads as "ink", as dark as the table. Its pixels become CAND_SURROUND, those
+ * of other border regions CAND_BORDER, and *nsur counts the first. A stroke that runs off the
+ * picture touches the border along its width only. Time O(pixels), one queue of nc entries. */
 static nn_status mark_surround(uint8_t *cand, int w, int h, uint64_t nc, uint64_t *nsur) {
     int32_t *queue = malloc((size_t)nc * sizeof *queue);
     if (!queue) return NN_ERR_NOMEM;
@@ -436,9 +444,9 @@ static nn_status mark_surround(uint8_t *cand, int w, int h, uint64_t nc, uint64_
         int x = k < w ? k : k < w + h ? w - 1 : k < 2 * w + h ? 2 * w + h - 1 - k : 0;
         int y = k < w ? 0 : k < w + h ? k - w : k < 2 * w + h ? h - 1 : 2 * (w + h) - 1 - k;
         int32_t seed = (int32_t)y * w + x;
-        if (cand[seed] != 1) continue;
+        if (cand[seed] != CAND) continue;
         size_t head = 0, tail = 0, border = 0;
-        cand[seed] = 4, queue[tail++] = seed;
+        cand[seed] = CAND_QUEUED, queue[tail++] = seed;
         while (head < tail) {
             int32_t i = queue[head++];
             int px = i % w, py = i / w;
@@ -448,12 +456,12 @@ static nn_status mark_surround(uint8_t *cand, int w, int h, uint64_t nc, uint64_
                     int qx = px + dx, qy = py + dy;
                     if (qx < 0 || qy < 0 || qx >= w || qy >= h) continue;
                     int32_t j = (int32_t)qy * w + qx;
-                    if (cand[j] == 1) cand[j] = 4, queue[tail++] = j;
+                    if (cand[j] == CAND) cand[j] = CAND_QUEUED, queue[tail++] = j;
                 }
         }
-        uint8_t mark = border >= need ? 2 : 3;
+        uint8_t mark = border >= need ? CAND_SURROUND : CAND_BORDER;
         for (size_t q = 0; q < tail; q++) cand[queue[q]] = mark;
-        if (mark == 2) *nsur += tail;
+        if (mark == CAND_SURROUND) *nsur += tail;
     }
     free(queue);
     return NN_OK;
@@ -501,23 +509,24 @@ static nn_status find_levels(field *f, float *d, float *e, levels *lv) {
         const uint8_t *ln = f->lined ? f->lined + (size_t)y * f->w : NULL;
         uint8_t *cr = cand + (size_t)y * f->w;
         for (int x = 0; x < f->w; x++) {
-            cr[x] = d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE);
-            if (cr[x]) hd[dbin(d[x])]++, nc++;
+            int c = d[x] > gate && e[x] >= gate_e && (!ln || ln[x] > LINED_CORE);
+            cr[x] = c ? CAND : NOT_CAND;
+            if (c) hd[dbin(d[x])]++, nc++;
         }
     }
     uint64_t nsur = 0;
     if (nc && (st = mark_surround(cand, f->w, f->h, nc, &nsur)) != NN_OK) goto done;
     st = NN_ERR_NO_DIGIT;
-    if (nsur || f->closed) {
+    if (nsur || f->closed) { /* f->closed exists when some cells are step cells */
         /* the candidates off the surround and away from the page's edges (the step cells) */
         uint64_t nk = 0;
         memset(hk, 0, DBINS * sizeof *hk);
         for (int y = 0; y < f->h; y++) {
-            const uint8_t *cr = cand + (size_t)y * f->w;
-            const uint8_t *step = f->step + (size_t)(y / f->c) * f->gx;
+            const uint8_t *cr = cand + (size_t)y * f->w, *step = step_row(f, y);
             dark_row(f, y, 0, f->w, d, e);
             for (int x = 0; x < f->w; x++)
-                if ((cr[x] & 1) && !step[f->col_cell[x]]) hk[dbin(d[x])]++, nk++; /* 1, 3 */
+                if ((cr[x] == CAND || cr[x] == CAND_BORDER) && !step[f->col_cell[x]])
+                    hk[dbin(d[x])]++, nk++;
         }
         if (nk >= SURROUND_KEEP && nk < nc) memcpy(hd, hk, DBINS * sizeof *hd), nc = nk;
     }

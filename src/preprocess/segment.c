@@ -210,7 +210,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     comp *cs = malloc(((size_t)ncomps + 1) * sizeof *cs); /* the parts, 1..nc */
     int32_t *idx = NULL, main = 0;
     group *gs = NULL;
-    int *widths = NULL, *prof = NULL, cut[SEG_MAX_SPLIT];
+    int *scratch = NULL, *prof = NULL, cut[SEG_MAX_SPLIT];
     int ng = 0, nd = -1, ncut = 0;
     if (!near || !edge || !up || !part || !box || !cs) goto done;
     const int32_t nc = join_parts(comps, ncomps, rs, up, box, part, cs, near);
@@ -236,8 +236,8 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     const int ly0 = cs[main].y0, ly1 = cs[main].y1, lh = ly1 - ly0;
     idx = malloc((size_t)nc * sizeof *idx);
     gs = malloc((size_t)nc * sizeof *gs);
-    widths = malloc((size_t)nc * sizeof *widths);
-    if (!idx || !gs || !widths) goto done;
+    scratch = malloc((size_t)nc * sizeof *scratch); /* values to take medians of */
+    if (!idx || !gs || !scratch) goto done;
 
     /* the tall parts, by their centres from left to right */
     int n = 0, at = -1;
@@ -292,9 +292,9 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
     if (lined) {
         int np = 0;
         for (int32_t c = 1; c <= nc; c++)
-            if (!cs[c].border) widths[np++] = (int)lround(cs[c].mass);
+            if (!cs[c].border) scratch[np++] = (int)lround(cs[c].mass);
         if (np >= SEG_PRINT_PARTS)
-            speck = fmax(speck, fmin(SEG_PRINT_MAX * mm, SEG_PRINT * median(widths, np)));
+            speck = fmax(speck, fmin(SEG_PRINT_MAX * mm, SEG_PRINT * median(scratch, np)));
     }
     /* the other parts: to the digit whose columns they share most, or the nearest one beside
      * them; specks only inside a digit's box, and on a lined page only by a stroke */
@@ -345,8 +345,8 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
 
     if (!(prof = calloc((size_t)w, sizeof *prof))) goto done;
     /* the digits' height: the median group's (the heaviest part may be a flat digit) */
-    for (int g = 0; g < ng; g++) widths[g] = gs[g].y1 - gs[g].y0;
-    const double dh = ng ? median(widths, ng) : lh;
+    for (int g = 0; g < ng; g++) scratch[g] = gs[g].y1 - gs[g].y0;
+    const double dh = ng ? median(scratch, ng) : lh;
     nd = 0;
     for (int g = 0; g < ng; g++) {
         int gw = gs[g].x1 - gs[g].x0, gh = gs[g].y1 - gs[g].y0, k = 1;
@@ -356,8 +356,8 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
             int nw = 0;
             for (int o = 0; o < ng; o++)
                 if (o != g && gs[o].x1 - gs[o].x0 >= SEG_NARROW * (gs[o].y1 - gs[o].y0))
-                    widths[nw++] = gs[o].x1 - gs[o].x0;
-            double tw = nw ? median(widths, nw) : SEG_DIGIT_ASPECT * dh;
+                    scratch[nw++] = gs[o].x1 - gs[o].x0;
+            double tw = nw ? median(scratch, nw) : SEG_DIGIT_ASPECT * dh;
             if (tw > SEG_MAX_ASPECT * dh) tw = SEG_MAX_ASPECT * dh;
             if (gw > SEG_WIDE * tw && gw > gh) k = (int)lround(gw / tw);
         } else if (gw > SEG_ALONE_ASPECT * gh) {
@@ -381,7 +381,7 @@ int segment_digits(comp *comps, int32_t ncomps, const runs *rs, int w, int cut_w
                                      id};
     }
 done:
-    free(idx), free(gs), free(widths), free(prof), free(up), free(part), free(box), free(cs);
+    free(idx), free(gs), free(scratch), free(prof), free(up), free(part), free(box), free(cs);
     free(near), free(edge);
     return nd;
 }
