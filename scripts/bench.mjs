@@ -8,7 +8,6 @@
 // of repeated runs; a table, then one JSON object as the last line.
 //   node scripts/bench.mjs [--quick] [--threads N]
 // --quick measures partial epochs (extrapolated, and said so) and finishes in a few minutes.
-import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -17,10 +16,22 @@ import { loadNN } from '../web/nn.js';
 import { network } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
 import { benchUnderLoad } from './lib/bench-load.mjs';
+import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
 
-const { values: args } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, threads: { type: 'string' } },
-});
+const USAGE = `usage: node scripts/bench.mjs [--quick] [--threads N]
+  --quick       partial epochs (extrapolated, and said so): a few minutes
+  --threads N   threads of the threaded rows, 2 to 64 (default: the cores, 2 to 8)
+  --help        this text`;
+const args = parseOrExit(
+    'bench.mjs',
+    (argv) => {
+        const { values } = parseStrict(argv, { quick: { type: 'boolean', default: false }, threads: { type: 'string' }, help: { type: 'boolean' } });
+        const n = Number(values.threads);
+        if (values.threads !== undefined && !(Number.isInteger(n) && n >= 2 && n <= 64)) throw new UsageError(`--threads must be a whole number from 2 to 64, not "${values.threads}"`);
+        return values;
+    },
+    USAGE,
+);
 const QUICK = args.quick;
 const THREADS = Number(args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)));
 const BATCHES_PER_EPOCH = 469; // 60,000 / 128: 468 full batches and one of 96
