@@ -6,8 +6,7 @@
 // (when /usr/bin/python3 has torch: scripts/peers/torch_epoch.py), a denser dataset, TensorFlow.js'
 // wasm backend on the same model, the native build, prediction latency and peak memory. Medians
 // of repeated runs; a table, then one JSON object as the last line.
-//   node scripts/bench.mjs [--quick] [--threads N]
-// --quick measures partial epochs (extrapolated, and said so) and finishes in a few minutes.
+// Options: node scripts/bench.mjs --help.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -16,24 +15,24 @@ import { loadNN } from '../web/nn.js';
 import { network } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
 import { benchUnderLoad } from './lib/bench-load.mjs';
-import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
+import { parseOrExit, parseStrict, positiveInt } from './lib/cli.mjs';
 
 const USAGE = `usage: node scripts/bench.mjs [--quick] [--threads N]
   --quick       partial epochs (extrapolated, and said so): a few minutes
-  --threads N   threads of the threaded rows, 2 to 64 (default: the cores, 2 to 8)
+  --threads N   threads of the threaded rows, at least 2 (default: the cores, 2 to 8; at
+                most the engine's limit)
   --help        this text`;
 const args = parseOrExit(
     'bench.mjs',
     (argv) => {
         const { values } = parseStrict(argv, { quick: { type: 'boolean', default: false }, threads: { type: 'string' }, help: { type: 'boolean' } });
-        const n = Number(values.threads);
-        if (values.threads !== undefined && !(Number.isInteger(n) && n >= 2 && n <= 64)) throw new UsageError(`--threads must be a whole number from 2 to 64, not "${values.threads}"`);
+        if (values.threads !== undefined) values.threads = positiveInt('threads', values.threads, { min: 2 });
         return values;
     },
     USAGE,
 );
 const QUICK = args.quick;
-const THREADS = Number(args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8)));
+const THREADS = args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
 const BATCHES_PER_EPOCH = 469; // 60,000 / 128: 468 full batches and one of 96
 const CONV_BATCHES_PER_EPOCH = 938; // 60,000 / 64
 

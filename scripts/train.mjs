@@ -6,7 +6,7 @@
 //        [--batch-size N] [--lr X] [--optimizer rmsprop] [--seed 1] [--limit N] [--threads N]
 //        [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
-import { UsageError, parseOrExit, parseStrict } from './lib/cli.mjs';
+import { UsageError, parseOrExit, parseStrict, positiveInt } from './lib/cli.mjs';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
 import { loadNN } from '../web/nn.js';
@@ -37,13 +37,6 @@ const USAGE = `usage: node scripts/train.mjs [options]
   --out FILE        write the trained model file there
   --dense           always use the dense kernels (default: skip the input's zeros when it pays)
   --json            print one JSON object as the last line`;
-
-function positiveInt(name, text, { min = 1 } = {}) {
-    if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
-    const v = Number(text);
-    if (v < min || !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at least ${min}`);
-    return v;
-}
 
 export function parseOptions(argv) {
     const o = parseStrict(argv, {

@@ -13,6 +13,13 @@ export function parseStrict(argv, options, { positionals = false } = {}) {
         throw new UsageError(e.message);
     }
 }
+/** The whole number `text` of option --name, at least min; anything else is a UsageError. */
+export function positiveInt(name, text, { min = 1 } = {}) {
+    if (!/^\d+$/.test(text ?? '')) throw new UsageError(`--${name} needs a whole number, not "${text}"`);
+    const v = Number(text);
+    if (v < min || !Number.isSafeInteger(v)) throw new UsageError(`--${name} must be at least ${min}`);
+    return v;
+}
 export function parseOrExit(tool, parse, usage, argv = process.argv.slice(2)) {
     let opts;
     try {
