@@ -27,6 +27,10 @@ function freePort() {
     });
 }
 
+// A new session starts a MiniBrowser: seconds normally. Once in CI the request hung until fetch's
+// own 300 s limit (the driver never heard from its browser); past this the driver is restarted.
+const SESSION_TIMEOUT_MS = 60000;
+
 /** Starts Xvfb and WebKitWebDriver; env adds to the driver's (and so MiniBrowser's) environment. */
 export async function startWebKitDriver({ env = {} } = {}) {
     const xvfb = spawn(XVFB, ['-displayfd', '1', '-screen', '0', '1400x1000x24', '-nolisten', 'tcp'], {
@@ -40,38 +44,68 @@ export async function startWebKitDriver({ env = {} } = {}) {
         });
         xvfb.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
     });
+    let driver;
+    try {
+        driver = await startDriver({ ...process.env, DISPLAY: `:${display}`, ...env });
+    } catch (e) {
+        await stop(xvfb);
+        throw e;
+    }
+    return {
+        display,
+        /** A session; if the driver does not answer in time, a new driver and one more try. */
+        newSession: async () => {
+            try {
+                return await Session.create(driver.base, SESSION_TIMEOUT_MS);
+            } catch (e) {
+                if (e.name !== 'TimeoutError') throw e;
+                process.stderr.write(`webdriver: no new session within ${SESSION_TIMEOUT_MS / 1000} s; restarting WebKitWebDriver\n`);
+                const env2 = driver.env;
+                await driver.stop();
+                driver = await startDriver(env2);
+                return Session.create(driver.base, SESSION_TIMEOUT_MS);
+            }
+        },
+        close: async () => {
+            await driver.stop();
+            await stop(xvfb);
+        },
+    };
+}
+
+/** A process's end: SIGKILL (to its group when it leads one), then its exit. */
+async function stop(child, group = false) {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+        if (group) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+    } catch {
+        child.kill('SIGKILL'); // the group is gone already
+    }
+    await exited;
+}
+
+/** WebKitWebDriver on a free port, in a process group of its own with the MiniBrowsers it starts. */
+async function startDriver(env) {
     const port = await freePort();
-    const driver = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
-        env: { ...process.env, DISPLAY: `:${display}`, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
-    driver.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const base = `http://127.0.0.1:${port}`;
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    const driver = { base: `http://127.0.0.1:${port}`, env, stop: () => stop(child, true) };
     for (let i = 0; ; i++) {
         try {
-            const r = await fetch(`${base}/status`);
-            if (r.ok) break;
+            const r = await fetch(`${driver.base}/status`, { signal: AbortSignal.timeout(2000) });
+            if (r.ok) return driver;
         } catch {
             // not listening yet
         }
-        if (i > 100 || driver.exitCode !== null) {
-            driver.kill();
-            xvfb.kill();
+        if (i > 100 || child.exitCode !== null) {
+            await driver.stop();
             throw new Error(`WebKitWebDriver did not start: ${stderr}`);
         }
         await sleep(100);
     }
-    return {
-        base,
-        display,
-        newSession: () => Session.create(base),
-        close: async () => {
-            driver.kill();
-            xvfb.kill();
-            await Promise.all([driver, xvfb].map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
-        },
-    };
 }
 
 export class WebDriverError extends Error {
@@ -82,7 +116,8 @@ export class WebDriverError extends Error {
 }
 
 export class Session {
-    static async create(base) {
+    /** A new session (a MiniBrowser); a TimeoutError after timeoutMs. */
+    static async create(base, timeoutMs = SESSION_TIMEOUT_MS) {
         const caps = {
             capabilities: {
                 alwaysMatch: {
@@ -91,7 +126,7 @@ export class Session {
                 },
             },
         };
-        const res = await fetch(`${base}/session`, { method: 'POST', body: JSON.stringify(caps) });
+        const res = await fetch(`${base}/session`, { method: 'POST', body: JSON.stringify(caps), signal: AbortSignal.timeout(timeoutMs) });
         const body = await res.json();
         if (!res.ok) throw new WebDriverError('new session', body.value);
         return new Session(base, body.value.sessionId, body.value.capabilities);
@@ -102,9 +137,10 @@ export class Session {
         this.capabilities = capabilities;
     }
 
-    async cmd(method, path, body) {
+    async cmd(method, path, body, { timeoutMs } = {}) {
         const res = await fetch(this.url + path, {
             method,
+            signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
             headers: body ? { 'content-type': 'application/json' } : {},
             body: body ? JSON.stringify(body) : undefined,
         });
@@ -161,6 +197,6 @@ export class Session {
         return png;
     }
     async close() {
-        await this.cmd('DELETE', '').catch(() => {});
+        await this.cmd('DELETE', '', undefined, { timeoutMs: 30000 }).catch(() => {});
     }
 }
