@@ -6,14 +6,17 @@
  * Picks the threads training uses, by measuring: more threads are not always faster (another busy
  * process, more threads than cores, a browser reporting cores it does not have), and threads that
  * spin while they wait (Engine.useThreads) are faster on cores of their own and much slower on
- * shared ones. The candidates are settings {threads, spin}: all the threads, sleeping then
- * spinning, half of them, ..., and one. Chunks of training go round the candidates for a few
- * rounds, skipping the first chunks (the engine's warm-up); the fastest median rate wins, and a
- * near tie (within `tie`) goes to fewer threads, then to sleeping ones. A spinning candidate that
- * runs at less than half its sleeping twin's rate is not tried again in that measurement: such
- * chunks are slow. After recheckMs of training it measures again (in fewer rounds), since the load
- * changes, and keeps its setting unless another is faster by more than `keep`. The setting never
- * changes the results, only the speed.
+ * shared ones. The candidates are settings {threads, spin}: all the threads, half of them, ...,
+ * one, each sleeping, and spinning for counts above one. Chunks of training go round the sleeping
+ * settings for a few rounds, skipping the first chunks (the engine's warm-up); after each round,
+ * the spinning ones that may pay, smallest count first: the smallest always (the cost of waking
+ * sleeping threads may hide a core's gain), a larger count only if spinning paid at the smaller
+ * one and its sleeping rate is clearly above the smaller count's (its threads have cores). A spinning setting at less than half its sleeping twin's
+ * rate is not tried again in that measurement: such chunks are slow. The fastest median rate
+ * wins, and a near tie (within `tie`) goes to fewer threads, then to sleeping ones. After
+ * recheckMs of training it measures again (in fewer rounds), since the load changes, and keeps
+ * its setting unless another is faster by more than `keep`. The setting never changes the
+ * results, only the speed.
  *   const tuner = new ThreadTuner(engine.threads);
  *   each chunk: engine.useThreads(tuner.threads, { spin: tuner.spin }); ...train...; tuner.record(samples, ms)
  */
@@ -25,6 +28,8 @@ export class ThreadTuner {
             if (c === 1) break;
             if (spin) this.candidates.push({ threads: c, spin: true });
         }
+        this.sleeping = this.candidates.filter((c) => !c.spin); // all the threads first
+        this.spinning = this.candidates.filter((c) => c.spin).reverse(); // the fewest first
         this.options = { recheckRounds, recheckMs, tie, keep };
         this.decided = false;
         this.choice = this.candidates[0]; // until measured: all the threads, sleeping
@@ -36,9 +41,37 @@ export class ThreadTuner {
     #probe(rounds) {
         this.queue = [];
         this.rates = new Map(this.candidates.map((c) => [c, []]));
-        // alternate the order from round to round, so that a drift of the machine's speed hits all alike
-        for (let r = 0; r < rounds; r++) this.queue.push(...(r % 2 ? [...this.candidates].reverse() : this.candidates));
+        this.dropped = new Set();
+        // alternate the order from round to round, so that a drift of the machine's speed hits all
+        // alike; each round ends with the spinning settings that may pay (SPINNERS: chosen then)
+        for (let r = 0; r < rounds; r++) this.queue.push(...(r % 2 ? [...this.sleeping].reverse() : this.sleeping), SPINNERS);
         if (this.candidates.length === 1) this.queue = [];
+    }
+
+    /** The rate so far of a setting (its median), or undefined. */
+    #rate(setting) {
+        const xs = this.rates.get(setting);
+        return xs?.length ? median(xs) : undefined;
+    }
+
+    /** Replaces a round's SPINNERS mark with the spinning settings worth a chunk now. */
+    #expand() {
+        while (this.queue[0] === SPINNERS) {
+            const picked = [];
+            for (const setting of this.spinning) {
+                const i = this.sleeping.findIndex((c) => c.threads === setting.threads);
+                const twin = this.#rate(this.sleeping[i]);
+                const fewer = this.#rate(this.sleeping[i + 1]); // the next smaller count, sleeping
+                // the smallest count always (sleeping, the cost of waking may hide a core's gain);
+                // above it: clearly faster than the smaller count, or those threads lack cores
+                const cores = !picked.length || twin > (1 + this.options.tie) * fewer;
+                if (this.dropped.has(setting) || twin === undefined || fewer === undefined || !cores) break;
+                picked.push(setting);
+                const spun = this.#rate(setting);
+                if (spun === undefined || spun <= twin) break; // unmeasured, or no gain: no larger count
+            }
+            this.queue.splice(0, 1, ...picked);
+        }
     }
 
     get #next() {
@@ -79,10 +112,8 @@ export class ThreadTuner {
         }
         const setting = this.queue.shift();
         this.rates.get(setting).push(samples / ms);
-        if (setting.spin) {
-            const twin = this.rates.get(this.candidates.find((c) => c.threads === setting.threads && !c.spin));
-            if (twin.length && samples / ms < 0.5 * median(twin)) this.queue = this.queue.filter((c) => c !== setting);
-        }
+        if (setting.spin && samples / ms < 0.5 * this.#rate(this.sleeping.find((c) => c.threads === setting.threads))) this.dropped.add(setting);
+        this.#expand();
         if (this.queue.length) return;
         this.measured = new Map([...this.rates].filter(([, xs]) => xs.length).map(([c, xs]) => [c, median(xs)]));
         const best = Math.max(...this.measured.values());
@@ -97,6 +128,8 @@ export class ThreadTuner {
         this.sinceProbe = 0;
     }
 }
+
+const SPINNERS = Symbol('the spinning settings of a round');
 
 function median(xs) {
     const s = [...xs].sort((a, b) => a - b);
