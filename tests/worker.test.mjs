@@ -346,12 +346,15 @@ describe('training', () => {
         assert.equal(h.store.record.metrics.samples, progress.samples);
     });
 
-    test('epoch events count up to the epochs asked for', async () => {
+    test('epoch events count up to the epochs asked for, each with its own time and the total', async () => {
         const reply = await h.send('train', { settings: { epochs: 3, limit: 1000, batchSize: 100 } });
         assert.equal(reply.type, 'done');
         const epochs = h.events('epoch', reply.id);
         assert.deepEqual(epochs.map((e) => `${e.epoch}/${e.epochs}`), ['1/3', '2/3', '3/3']);
         assert.ok(epochs.every((e) => e.saved && e.testAccuracy > 0.5));
+        assert.ok(epochs.every((e) => e.epochSeconds > 0));
+        const sums = epochs.map((e, i) => epochs.slice(0, i + 1).reduce((s, x) => s + x.epochSeconds, 0));
+        epochs.forEach((e, i) => assert.ok(Math.abs(e.seconds - sums[i]) < 1e-9, `epoch ${i + 1}: ${e.seconds} s in all, ${sums[i]} s summed`));
         assert.equal(h.store.record.metrics.epochs, 3);
     });
 

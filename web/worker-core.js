@@ -256,6 +256,7 @@ export function createCore({
         const trainCount = settings.limit || data.train.count;
         let chunk = 2; // batches per call, adapted to CHUNK_TARGET_MS
         let trainMs = 0; // time spent training, pauses excluded
+        let epochStartMs = 0; // trainMs when the epoch under way began
         let points = []; // chart points since the last progress event
         let win = { ms: 0, samples: 0, batches: 0, sparse: 0 };
         let epochSparse = 0;
@@ -358,8 +359,10 @@ export function createCore({
                         seconds: trainMs / 1000,
                     };
                     const saved = await saveModel();
-                    // metrics.epochs counts the epochs done; the event's epochs is the total asked for.
-                    post({ type: 'epoch', id, ...meta.metrics, ...saved, epoch: p.epoch, epochs: settings.epochs });
+                    // metrics.epochs counts the epochs done; the event's epochs is the total asked for;
+                    // metrics.seconds is the whole training's time, epochSeconds this epoch's (as Keras logs it)
+                    post({ type: 'epoch', id, ...meta.metrics, ...saved, epoch: p.epoch, epochs: settings.epochs, epochSeconds: (trainMs - epochStartMs) / 1000 });
+                    epochStartMs = trainMs;
                     if (p.epoch >= settings.epochs) break;
                 } else if (now() - lastPost >= progressMs) progressEvent();
                 await yieldNow();

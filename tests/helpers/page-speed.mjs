@@ -84,7 +84,7 @@ try {
 } finally {
     await srv.close();
 }
-console.log(`\n${o.arch}, ${o.epochs} epochs with the page's defaults, median of ${o.rounds} rounds:`);
+console.log(`\n${o.arch}, ${o.epochs} epoch${o.epochs === '1' ? '' : 's'} with the page's defaults, median of ${o.rounds} rounds:`);
 const base = runs[engines[0]];
 for (const name of engines) {
     const mine = runs[name];

@@ -77,7 +77,7 @@ export function createTrainingView(charts, { threadsReason }) {
             const line = t('log.epoch', {
                 epoch: ev.epoch,
                 epochs: ev.epochs,
-                seconds: ev.seconds.toFixed(1),
+                seconds: ev.epochSeconds.toFixed(1),
                 loss: ev.trainLoss.toFixed(4),
                 acc: ev.trainAccuracy.toFixed(4),
                 testLoss: ev.testLoss.toFixed(4),
