@@ -348,8 +348,8 @@ void nn_threads_stop(void);
  * nn_threads_init; NN_ERR_THREADS otherwise); the others sleep. Results do not change: a page
  * uses it to fall back to fewer threads when more are slower. */
 nn_status nn_threads_limit(int n);
-/* Polls of a waiting thread before it sleeps (negative: the default, about a microsecond); web/nn.js
- * useThreads({spin}) sets about a millisecond. */
+/* Polls of a waiting thread before it sleeps (negative: the default, about a microsecond);
+ * web/nn.js useThreads({spin}) sets about a millisecond. */
 void nn_threads_set_spin(int polls);
 
 /* ---- measurement (bench.c), for `npm run bench` ---- */
