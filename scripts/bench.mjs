@@ -16,6 +16,7 @@ import { network } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR, ROOT } from './lib/data.mjs';
 import { benchUnderLoad } from './lib/bench-load.mjs';
 import { parseOrExit, parseStrict, positiveInt } from './lib/cli.mjs';
+import { cores, useAllThreads } from './lib/threads.mjs';
 
 const USAGE = `usage: node scripts/bench.mjs [--quick] [--threads N]
   --quick       partial epochs (extrapolated, and said so): a few minutes
@@ -32,7 +33,7 @@ const args = parseOrExit(
     USAGE,
 );
 const QUICK = args.quick;
-const THREADS = args.threads ?? Math.max(2, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
+const THREADS = args.threads ?? Math.max(2, Math.min(cores(), 8));
 const BATCHES_PER_EPOCH = 469; // 60,000 / 128: 468 full batches and one of 96
 const CONV_BATCHES_PER_EPOCH = 938; // 60,000 / 64
 
@@ -170,9 +171,7 @@ async function epoch(engine, sets, { sparse, threads, batches }) {
 
 const mt = await loadNN(undefined, { threads: THREADS });
 result.threads = mt.threads;
-// threads with a core each spin while they wait (Engine.useThreads), as the page's tuner chooses
-// on an idle machine; more threads than cores sleep
-mt.useThreads(mt.threads, { spin: mt.threads <= (os.availableParallelism?.() ?? os.cpus().length) });
+useAllThreads(mt); // spinning with a core each, as the page's tuner chooses on an idle machine
 result.threadsSpin = mt.spinning;
 const sets1 = {
     train: nn.createDataset(data.trainImages, data.trainLabels),

@@ -6,7 +6,6 @@
 //        [--batch-size N] [--lr X] [--optimizer rmsprop] [--seed 1] [--limit N] [--threads N]
 //        [--data DIR] [--out FILE] [--json] [--dense]
 // A line per epoch (a live bar on a terminal); with --json the last line is one JSON object.
-import os from 'node:os';
 import { UsageError, parseOrExit, parseStrict, positiveInt } from './lib/cli.mjs';
 import { pathToFileURL } from 'node:url';
 import { writeFile, rename } from 'node:fs/promises';
@@ -14,6 +13,7 @@ import { loadNN } from '../web/nn.js';
 import { DEFAULT_SETTINGS, OPTIMIZER_NAMES } from '../web/training-settings.js';
 import { ARCHITECTURES, DEFAULT_ARCH, inputShapeFor, mlpSpec, parseLayers } from '../web/architectures.js';
 import { loadIdxFiles, DEFAULT_DATA_DIR } from './lib/data.mjs';
+import { useAllThreads } from './lib/threads.mjs';
 
 const USAGE = `usage: node scripts/train.mjs [options]
   --arch NAME       mlp (chapter 2: Dense(512, relu), Dense(10, softmax); the default) or
@@ -106,8 +106,7 @@ function bar(fraction, width = 30) {
 export async function train(opts, log = () => {}) {
     const data = await loadIdxFiles(opts.data);
     const nn = await loadNN(undefined, { threads: opts.threads });
-    // threads with a core each spin while they wait (Engine.useThreads); more than cores sleep
-    nn.useThreads(nn.threads, { spin: nn.threads <= (os.availableParallelism?.() ?? os.cpus().length) });
+    useAllThreads(nn);
     try {
         return await trainWith(nn, data, opts, log);
     } finally {

@@ -11,8 +11,9 @@
  * settings for a few rounds, skipping the first chunks (the engine's warm-up); after each round,
  * the spinning ones that may pay, smallest count first: the smallest always (the cost of waking
  * sleeping threads may hide a core's gain), a larger count only if spinning paid at the smaller
- * one and its sleeping rate is clearly above the smaller count's (its threads have cores). A spinning setting at less than half its sleeping twin's
- * rate is not tried again in that measurement: such chunks are slow. The fastest median rate
+ * one and its sleeping rate is clearly above the smaller count's (its threads have cores). A
+ * spinning setting at less than half its sleeping twin's rate is not tried again in that
+ * measurement: such chunks are slow. The fastest median rate
  * wins, and a near tie (within `tie`) goes to fewer threads, then to sleeping ones. After
  * recheckMs of training it measures again (in fewer rounds), since the load changes, and keeps
  * its setting unless another is faster by more than `keep`. The setting never changes the
@@ -54,18 +55,23 @@ export class ThreadTuner {
         return xs?.length ? median(xs) : undefined;
     }
 
+    /** The index in `sleeping` of a setting's thread count. */
+    #sleepingIndex(setting) {
+        return this.sleeping.findIndex((c) => c.threads === setting.threads);
+    }
+
     /** Replaces a round's SPINNERS mark with the spinning settings worth a chunk now. */
     #expand() {
         while (this.queue[0] === SPINNERS) {
             const picked = [];
             for (const setting of this.spinning) {
-                const i = this.sleeping.findIndex((c) => c.threads === setting.threads);
+                const i = this.#sleepingIndex(setting);
                 const twin = this.#rate(this.sleeping[i]);
                 const fewer = this.#rate(this.sleeping[i + 1]); // the next smaller count, sleeping
+                if (this.dropped.has(setting) || twin === undefined || fewer === undefined) break;
                 // the smallest count always (sleeping, the cost of waking may hide a core's gain);
                 // above it: clearly faster than the smaller count, or those threads lack cores
-                const cores = !picked.length || twin > (1 + this.options.tie) * fewer;
-                if (this.dropped.has(setting) || twin === undefined || fewer === undefined || !cores) break;
+                if (picked.length && twin <= (1 + this.options.tie) * fewer) break;
                 picked.push(setting);
                 const spun = this.#rate(setting);
                 if (spun === undefined || spun <= twin) break; // unmeasured, or no gain: no larger count
@@ -112,7 +118,7 @@ export class ThreadTuner {
         }
         const setting = this.queue.shift();
         this.rates.get(setting).push(samples / ms);
-        if (setting.spin && samples / ms < 0.5 * this.#rate(this.sleeping.find((c) => c.threads === setting.threads))) this.dropped.add(setting);
+        if (setting.spin && samples / ms < 0.5 * this.#rate(this.sleeping[this.#sleepingIndex(setting)])) this.dropped.add(setting);
         this.#expand();
         if (this.queue.length) return;
         this.measured = new Map([...this.rates].filter(([, xs]) => xs.length).map(([c, xs]) => [c, median(xs)]));

@@ -5,14 +5,14 @@
 // they wait, and spinning: Engine.useThreads), on twice as many (a browser that reports more cores
 // than there are), and as the page trains (ThreadTuner over twice as many threads, chunks of
 // ~70 ms, 3 epochs); each on an idle machine and with a busy process on one core (pinned with
-// taskset when there is one). Rounds interleave the
-// configurations; each ratio is the median of per-round ratios against 1 thread under the same
-// load. The goal: threads never slower than one.
+// taskset when there is one). Rounds interleave the configurations; each ratio is the median of
+// per-round ratios against 1 thread under the same load. The goal: threads never slower than one.
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ThreadTuner, loadNN } from '../../web/nn.js';
 import { loadIdxFiles } from './data.mjs';
+import { cores as coreCount } from './threads.mjs';
 
 const BATCHES_PER_EPOCH = 469;
 const CHUNK_TARGET_MS = 70; // as web/worker-core.js
@@ -68,7 +68,7 @@ function train(engine, set, threads, batches, spin = false) {
 
 /** The section: prints its table and returns the figures (for bench.mjs' JSON line). */
 export async function benchUnderLoad({ quick = false, data = null, log = console.log } = {}) {
-    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const cores = coreCount();
     const many = Math.min(64, 2 * cores);
     const rounds = quick ? 1 : 3;
     const batches = quick ? 160 : BATCHES_PER_EPOCH;

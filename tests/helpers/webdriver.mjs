@@ -44,9 +44,10 @@ export async function startWebKitDriver({ env = {} } = {}) {
         });
         xvfb.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
     });
+    const driverEnv = { ...process.env, DISPLAY: `:${display}`, ...env };
     let driver;
     try {
-        driver = await startDriver({ ...process.env, DISPLAY: `:${display}`, ...env });
+        driver = await startDriver(driverEnv);
     } catch (e) {
         await stop(xvfb);
         throw e;
@@ -56,14 +57,13 @@ export async function startWebKitDriver({ env = {} } = {}) {
         /** A session; if the driver does not answer in time, a new driver and one more try. */
         newSession: async () => {
             try {
-                return await Session.create(driver.base, SESSION_TIMEOUT_MS);
+                return await Session.create(driver.base);
             } catch (e) {
                 if (e.name !== 'TimeoutError') throw e;
                 process.stderr.write(`webdriver: no new session within ${SESSION_TIMEOUT_MS / 1000} s; restarting WebKitWebDriver\n`);
-                const env2 = driver.env;
                 await driver.stop();
-                driver = await startDriver(env2);
-                return Session.create(driver.base, SESSION_TIMEOUT_MS);
+                driver = await startDriver(driverEnv);
+                return Session.create(driver.base);
             }
         },
         close: async () => {
@@ -92,7 +92,7 @@ async function startDriver(env) {
     const child = spawn(WEBKIT_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    const driver = { base: `http://127.0.0.1:${port}`, env, stop: () => stop(child, true) };
+    const driver = { base: `http://127.0.0.1:${port}`, stop: () => stop(child, true) };
     for (let i = 0; ; i++) {
         try {
             const r = await fetch(`${driver.base}/status`, { signal: AbortSignal.timeout(2000) });
