@@ -96,7 +96,8 @@ describe('accessibility (axe-core, WCAG 2.1 A and AA)', { skip }, () => {
                 await waitState(page, 'ready');
                 await expectClean(page, 'ready', width);
 
-                await startTraining(page, { epochs: 3, limit: 12000 });
+                // far more epochs than the audits take: stopped below, it cannot end before the pause
+                await startTraining(page, { epochs: 1000, limit: 12000 });
                 await waitText(page, 'epoch-progress-text', /\d+ of \d+/, 60000);
                 await expectClean(page, 'training under way', width);
                 await byTestId(page, 'pause').click();

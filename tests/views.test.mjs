@@ -202,20 +202,18 @@ describe('views', { skip }, () => {
                 }).observe(c, { attributes: true, attributeFilter: ['data-samples'] });
             });
             // started without scrolling, so that the units stay on screen from the first batch
-            // a training longer than needed, stopped once three pictures are drawn and one of them
-            // after an epoch's 60,000 images: how many pictures a second gives depends on the
-            // machine's speed, not what the test checks
-            await fillSettings(page, { epochs: 5 });
+            // a training far longer than needed, stopped once three pictures are drawn and one of
+            // them after an epoch's 60,000 images: how many pictures a second gives depends on the
+            // machine's speed (the worker sends one every 0.5 to 5 s, by what drawing one costs),
+            // not what the test checks. Five epochs were too few: a CI machine that drew slowly
+            // got two pictures from a training that ended in seconds, and waited for a third.
+            await fillSettings(page, { epochs: 100 });
             await scrollTo(page, '#units-view');
             await page.evaluate(() => document.querySelector('[data-testid="train"]').click());
             await page.waitForFunction(() => Number(document.querySelector('[data-testid="unit-weights"]').dataset.samples) > 10000, null, { timeout: 120000 });
             await shot(page, 'desktop-units-training');
             await page.waitForFunction(() => window.unitsSeen.length >= 3 && Number(window.unitsSeen.at(-1).samples) >= 60000, null, { timeout: 300000, polling: 100 });
-            // Stop, unless a fast machine finished the five epochs meanwhile
-            await page.evaluate(() => {
-                const stop = document.querySelector('[data-testid="stop"]');
-                if (!stop.disabled) stop.click();
-            });
+            await byTestId(page, 'stop').click();
             await waitState(page, 'ready', 300000);
             // back on screen (after the Stop button was), the view fetches the final model's
             // weights: wait until the picture's training images no longer change
