@@ -188,10 +188,10 @@ for (const engine of Object.keys(ENGINES)) {
         test(`${engine}: pause holds the training, resume goes on, stop keeps the weights`, async () => {
             await withPage({}, async (page) => {
                 await gotoReady(page);
-                await page.fill('epochs', 5);
+                await page.fill('epochs', 50); // more than the test takes: stopped below
                 await page.fill('limit', '');
                 await page.click('train');
-                await waitText(page, 'progress-text', /epoch 1 of 5 · \d/);
+                await waitText(page, 'progress-text', /epoch 1 of 50 · \d/);
                 await waitText(page, 'epoch-progress-text', /batch [1-9]\d* of 469/);
                 await page.click('pause');
                 await waitState(page, 'paused');

@@ -133,8 +133,9 @@ describe('page', { skip }, () => {
     test('pause holds the training while predictions use the current weights; stop keeps them; reset discards them', async (t) => {
         await withPage(t, {}, async (page) => {
             await gotoReady(page, srv.url);
-            await startTraining(page, { epochs: 2, limit: 0 });
-            await waitText(page, 'progress-text', /epoch 1 of 2 · [1-9]/);
+            // more epochs than the test takes: it stops the training, which cannot end before the pause
+            await startTraining(page, { epochs: 50, limit: 0 });
+            await waitText(page, 'progress-text', /epoch 1 of 50 · [1-9]/);
             await byTestId(page, 'pause').click();
             await waitState(page, 'paused');
             assert.equal(await byTestId(page, 'pause').getAttribute('aria-pressed'), 'true');
