@@ -86,8 +86,8 @@ static void im2col(float *col, const float *x, const layer *l) {
 }
 
 /* dx (h, w, c) = the sum of each window's gradient (dcol, P x K) at the pixels it came from, in
- * the order of the output pixels, then (dy, dx, c). restrict: dx and dcol never overlap, and
- * told so the compiler adds a run of channels four at a time without checking (twice as fast for
+ * the order of the output pixels, then (dy, dx, c). dx and dcol never overlap: with restrict the
+ * compiler adds each run of channels four at a time, without an overlap check (twice as fast in
  * the convnet's second layer; the same adds, so the same bits). */
 static void col2im(float *restrict dx, const float *restrict dcol, const layer *l) {
     const int H = l->in.h, W = l->in.w, C = l->in.c, kh = l->spec.kh, kw = l->spec.kw;
@@ -103,8 +103,8 @@ static void col2im(float *restrict dx, const float *restrict dcol, const layer *
                 for (int dxi = 0; dxi < kw; dxi++) {
                     const int ix = ix0 + dxi;
                     if (ix < 0 || ix >= W) continue;
-                    float *restrict d = dx + ((size_t)iy * W + ix) * C;
-                    const float *restrict s = row + (dy * kw + dxi) * C;
+                    float *d = dx + ((size_t)iy * W + ix) * C;
+                    const float *s = row + (dy * kw + dxi) * C;
                     for (int c = 0; c < C; c++) d[c] += s[c];
                 }
             }
