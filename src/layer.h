@@ -38,6 +38,7 @@ typedef struct layer_io {
     float *thread_scratch;  /* ops->thread_scratch(l, B) floats for each thread, ... */
     size_t thread_stride;   /* ... thread t's at thread_scratch + t * thread_stride */
     const sparse_batch *sb; /* the batch's non-zero inputs, when this layer takes them; else NULL */
+    nn_sparse_mode sparse;  /* the trainer's: whether backward may run over dY's non-zeros only */
 } layer_io;
 
 typedef struct layer_ops {

@@ -4,11 +4,14 @@
  * K = kh kw c values (im2col; kept for the weight gradient) times W seen as (K, F). Backward:
  * dW (K, F) = cols^T . dZ over the whole batch, split among threads by rows of K; db by filters;
  * dX by groups of samples: dZ . W^T gives each window's gradient (P x K per sample), added back
- * to the pixels it came from (col2im) in a fixed order. Every sum keeps the kernels' order, so a
- * thread count or the SIMD twins change no bit. */
+ * to the pixels it came from (col2im) in a fixed order. Where pooling follows, most of dZ is
+ * exact zeros (at least three in four after 2x2 pooling): both products then run over dZ's
+ * non-zeros only (sparse.h), listed once per batch by rows and by filters. Every sum keeps the
+ * kernels' order, so a thread count, the SIMD twins or the sparse products change no bit. */
 #include "kernels.h"
 #include "layer.h"
 #include "layers.h"
+#include "sparse.h"
 #include "threads.h"
 
 #include <math.h>
@@ -44,12 +47,65 @@ static void conv_init(layer *l, nn_rng *rng) {
     for (size_t j = 0; j < l->n_b; j++) l->b[j] = 0.0f;
 }
 
-/* the batch's windows (B P x K), kept from forward to backward */
-static uint64_t conv_scratch(const layer *l, int B) { return (uint64_t)B * PIXELS(l) * WINDOW(l); }
-/* one group's window gradients (g P x K) */
+/* Whether the backward products may run over dZ's non-zeros: their columns are the windows'
+ * K values, too few in a first layer's 3 x 3 x 1 for the sparse kernels' blocks of 28. */
+static int has_lists(const layer *l) { return WINDOW(l) >= SPARSE_BLOCK; }
+/* AUTO takes the lists for a batch whose dZ is at most this fraction non-zero. Measured in the
+ * convnet (wasm, 1 thread, per batch of 64): the second layer's dZ is 8-14% non-zero, and its
+ * sparse products take 2.1 + 2.7 ms against the dense 6.1 + 6.1 (plus 1 ms of listing), a rate
+ * per multiply about a third of the dense kernels'; the third layer's, 35-50% non-zero with four
+ * times the non-zeros per row, breaks even near 45%. */
+#define LISTS_MAX_DENSITY 0.35
+
+/* dZ's non-zeros by rows and by filters (R = B P rows of F), W^T and dW^T (F x K each): they
+ * follow the windows in the layer's scratch. */
+typedef struct grad_lists {
+    sparse_batch sb;
+    float *wt, *dwt;
+} grad_lists;
+
+static uint64_t lists_floats(const layer *l, int B) {
+    const uint64_t R = (uint64_t)B * PIXELS(l), F = (uint64_t)l->out.c, K = (uint64_t)WINDOW(l);
+    return has_lists(l) ? 3 * R * F + (R * F + 1) / 2 + R + F + 2 * F * K : 0;
+}
+
+static grad_lists lists_of(const layer *l, const layer_io *io) {
+    const size_t R = (size_t)io->B * PIXELS(l), F = (size_t)l->out.c, K = (size_t)WINDOW(l);
+    float *p = io->scratch + R * K;
+    grad_lists g = {.sb = {.B = (int)R, .k = (int)F, .cap_b = (int)R}};
+    g.sb.row_val = p, p += R * F;
+    g.sb.col_val = p, p += R * F;
+    g.sb.col_sample = (uint32_t *)p, p += R * F;
+    g.wt = p, p += F * K;
+    g.dwt = p, p += F * K;
+    g.sb.row_count = (int *)p, p += R;
+    g.sb.col_count = (int *)p, p += F;
+    g.sb.row_idx = (uint16_t *)p;
+    return g;
+}
+
+/* Whether this batch's backward takes the lists: always with NN_SPARSE_ON, never with OFF, with
+ * AUTO when dZ is sparse enough. Every thread sums the rows' counts itself: they decide alike. */
+static int lists_taken(const layer *l, const layer_io *io, const grad_lists *g) {
+    if (!has_lists(l) || io->sparse == NN_SPARSE_OFF) return 0;
+    if (io->sparse == NN_SPARSE_ON) return 1;
+    double nnz = 0;
+    for (int r = 0; r < g->sb.B; r++) nnz += g->sb.row_count[r];
+    return nnz <= LISTS_MAX_DENSITY * g->sb.B * (double)g->sb.k;
+}
+
+/* the batch's windows (B P x K), kept from forward to backward, then dZ's lists */
+static uint64_t conv_scratch(const layer *l, int B) {
+    return (uint64_t)B * PIXELS(l) * WINDOW(l) + lists_floats(l, B);
+}
+/* one group's window gradients (g P x K) and the sparse forward's block of W^T; or the sparse
+ * weight gradient's block of the windows */
 static uint64_t conv_thread_scratch(const layer *l, int B) {
-    int g = group(l) < B ? group(l) : B;
-    return (uint64_t)g * PIXELS(l) * WINDOW(l);
+    const int g = group(l) < B ? group(l) : B, P = PIXELS(l), F = l->out.c;
+    const uint64_t dcol = (uint64_t)g * P * WINDOW(l);
+    if (!has_lists(l)) return dcol;
+    const uint64_t dx = dcol + SPARSE_SCRATCH(g * P, F), dw = SPARSE_SCRATCH((uint64_t)B * P, F);
+    return dx > dw ? dx : dw;
 }
 
 /* col (P x K): row oy*ow + ox holds x's window at that output pixel, (dy, dx, c) in order, zeros
@@ -128,38 +184,85 @@ static void conv_forward(const layer *l, const layer_io *io, int t, int nt) {
     }
 }
 
+/* Backward in three passes: dZ and its rows' non-zeros (by samples); db, dX and the filters'
+ * non-zeros; dW. */
 static int conv_backward_passes(const layer *l) {
-    return activation_has_backward(l->spec.act) ? 2 : 1;
+    (void)l;
+    return 3;
 }
 
-static void conv_backward(const layer *l, const layer_io *io, int pass, int t, int nt) {
-    const int P = PIXELS(l), K = WINDOW(l), F = l->out.c, B = io->B;
-    int r0, r1, j0, j1, i0, i1;
-    if (pass == 0 && conv_backward_passes(l) == 2) { /* dZ = dY act'(Y), by samples */
-        team_range(B, t, nt, 1, &r0, &r1);
-        activation_backward(io->dy + (size_t)r0 * l->n_out, io->y + (size_t)r0 * l->n_out,
-                            (size_t)(r1 - r0) * l->n_out, l->spec.act);
-        return;
-    }
-    team_range(F, t, nt, 4, &j0, &j1);
-    bias_backward(io->gb, io->dy, B * P, F, j0, j1);
-    if (K >= F) { /* by rows of dW, so that each thread reads only its columns of the windows */
-        team_range(K, t, nt, 4, &i0, &i1);
-        if (i0 < i1) mm_tn(io->gw + (size_t)i0 * F, io->scratch + i0, K, io->dy, i1 - i0, B * P, F);
-    } else { /* a small window (the first layer's 3 x 3 x 1): by filters, for balance */
-        team_range(F, t, nt, 8, &j0, &j1);
-        if (j0 < j1) mm_tn_cols(io->gw, io->scratch, K, io->dy, K, B * P, F, j0, j1);
-    }
-    if (!io->dx) return;
+/* dX by groups of samples, from the rows of dZ's non-zeros times W^T, or dZ . W^T */
+static void input_gradient(const layer *l, const layer_io *io, const grad_lists *g, int t, int nt) {
+    const int P = PIXELS(l), K = WINDOW(l), F = l->out.c, G = group(l);
     float *dcol = io->thread_scratch + (size_t)t * io->thread_stride;
-    const int g = group(l);
-    team_range(B, t, nt, 1, &r0, &r1);
-    for (int r = r0; r < r1; r += g) {
-        const int n = r1 - r < g ? r1 - r : g;
-        mm_nt(dcol, io->dy + (size_t)r * l->n_out, l->w, n * P, F, K);
+    float *blk = dcol + (size_t)(G < io->B ? G : io->B) * P * K;
+    int r0, r1;
+    team_range(io->B, t, nt, 1, &r0, &r1);
+    for (int r = r0; r < r1; r += G) {
+        const int n = r1 - r < G ? r1 - r : G;
+        if (g) {
+            sparse_batch rows = g->sb;
+            rows.B = n * P, rows.col_count = NULL;
+            rows.row_count += (size_t)r * P;
+            rows.row_idx += (size_t)r * P * F, rows.row_val += (size_t)r * P * F;
+            sparse_mm_nn(dcol, &rows, g->wt, K, 0, K, blk);
+        } else {
+            mm_nt(dcol, io->dy + (size_t)r * l->n_out, l->w, n * P, F, K);
+        }
         for (int i = 0; i < n; i++)
             col2im(io->dx + (size_t)(r + i) * l->n_in, dcol + (size_t)i * P * K, l);
     }
+}
+
+/* dW, by rows of K: from the filters' non-zeros (dW^T = dZ^T . cols, then transposed), or cols^T
+ * . dZ, where each thread reads only its columns of the windows; a small window (the first
+ * layer's 3 x 3 x 1) by filters, for balance. */
+static void weight_gradient(const layer *l, const layer_io *io, const grad_lists *g, int t,
+                            int nt) {
+    const int K = WINDOW(l), F = l->out.c, R = io->B * PIXELS(l);
+    int i0, i1;
+    if (!g && K < F) {
+        team_range(F, t, nt, 8, &i0, &i1);
+        if (i0 < i1) mm_tn_cols(io->gw, io->scratch, K, io->dy, K, R, F, i0, i1);
+        return;
+    }
+    team_range(K, t, nt, 4, &i0, &i1);
+    if (i0 >= i1) return;
+    if (!g) {
+        mm_tn(io->gw + (size_t)i0 * F, io->scratch + i0, K, io->dy, i1 - i0, R, F);
+        return;
+    }
+    sparse_mm_tn(g->dwt, &g->sb, io->scratch, K, i0, i1,
+                 io->thread_scratch + (size_t)t * io->thread_stride);
+    for (int i = i0; i < i1; i++)
+        for (int f = 0; f < F; f++) io->gw[(size_t)i * F + f] = g->dwt[(size_t)f * K + i];
+}
+
+static void conv_backward(const layer *l, const layer_io *io, int pass, int t, int nt) {
+    const int P = PIXELS(l), K = WINDOW(l), F = l->out.c;
+    grad_lists g = has_lists(l) ? lists_of(l, io) : (grad_lists){0};
+    int r0, r1, j0, j1;
+    if (pass == 0) { /* dZ = dY act'(Y) by samples, its rows' non-zeros, W^T by filters */
+        team_range(io->B, t, nt, 1, &r0, &r1);
+        if (activation_has_backward(l->spec.act))
+            activation_backward(io->dy + (size_t)r0 * l->n_out, io->y + (size_t)r0 * l->n_out,
+                                (size_t)(r1 - r0) * l->n_out, l->spec.act);
+        if (!has_lists(l) || io->sparse == NN_SPARSE_OFF) return;
+        sparse_rows_from(&g.sb, io->dy, r0 * P, r1 * P);
+        team_range(F, t, nt, 1, &j0, &j1);
+        for (int f = j0; f < j1; f++)
+            for (int i = 0; i < K; i++) g.wt[(size_t)f * K + i] = l->w[(size_t)i * F + f];
+        return;
+    }
+    const int take = lists_taken(l, io, &g);
+    if (pass == 1) {
+        team_range(F, t, nt, 4, &j0, &j1);
+        bias_backward(io->gb, io->dy, io->B * P, F, j0, j1);
+        if (take) sparse_cols_from_rows(&g.sb, j0, j1);
+        if (io->dx) input_gradient(l, io, take ? &g : NULL, t, nt);
+        return;
+    }
+    weight_gradient(l, io, take ? &g : NULL, t, nt);
 }
 
 /* Filter f: |b_f| + the sum over its window of |w| x the bound of the input channel it meets;

@@ -217,9 +217,10 @@ const char *nn_optimizer_name(nn_optimizer opt);
 float nn_optimizer_default_lr(nn_optimizer opt);
 
 typedef enum nn_sparse_mode {
-    NN_SPARSE_AUTO = 0, /* per batch: skip the input's zeros when the batch is sparse enough */
+    NN_SPARSE_AUTO = 0, /* per batch: skip the input's zeros, and a convolution's zero output
+                         * gradients (its backward), where they are sparse enough */
     NN_SPARSE_OFF = 1,  /* always the dense kernels */
-    NN_SPARSE_ON = 2    /* always the sparse-input kernels */
+    NN_SPARSE_ON = 2    /* always the sparse kernels; every mode gives the same bits */
 } nn_sparse_mode;
 
 typedef struct nn_train_options {

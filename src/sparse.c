@@ -1,4 +1,4 @@
-/* sparse.c: the first layer over a batch's non-zero pixels (see sparse.h).
+/* sparse.c: products over a matrix's non-zeros (see sparse.h).
  * Forward: for each sample, its non-zero pixels in order, with 28 output columns of accumulators
  * in 7 f32x4 registers, reading those pixels' weight rows. Weight gradient: for each pixel, the
  * samples with ink there, in order, with 28 columns in registers, reading those samples' rows of
@@ -53,6 +53,23 @@ static inline unsigned nonzero16(const uint8_t *p) {
 }
 #endif
 
+#ifdef __wasm_simd128__
+/* Bit j set if float j of the 16 at p is not zero (-0 counts as zero: it adds nothing either). */
+static inline unsigned nonzero16f(const float *p) {
+    const v128_t z = wasm_f32x4_splat(0.0f);
+    unsigned m = 0;
+    for (int v = 0; v < 4; v++)
+        m |= (unsigned)wasm_i32x4_bitmask(wasm_f32x4_ne(wasm_v128_load(p + 4 * v), z)) << 4 * v;
+    return m;
+}
+#else
+static inline unsigned nonzero16f(const float *p) {
+    unsigned m = 0;
+    for (int j = 0; j < 16; j++) m |= (unsigned)(p[j] != 0.0f) << j;
+    return m;
+}
+#endif
+
 /* Calls add(i) for each non-zero pixel i in [i0, i1) of src, in increasing order. */
 #define FOR_NONZERO(src, i0, i1, add)                                   \
     do {                                                                \
@@ -88,6 +105,45 @@ int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *
     } while (0)
         FOR_NONZERO(src, i0, i1, ADD_COL);
 #undef ADD_COL
+    }
+    return nnz;
+}
+
+int sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1) {
+    const int k = sb->k;
+    int nnz = 0;
+    for (int r = r0; r < r1; r++) {
+        const float *src = m + (size_t)r * k;
+        uint16_t *ri = sb->row_idx + (size_t)r * k;
+        float *rv = sb->row_val + (size_t)r * k;
+        int n = 0, i = 0;
+        for (; i + 16 <= k; i += 16)
+            for (unsigned b = nonzero16f(src + i); b; b &= b - 1) {
+                const int at = i + __builtin_ctz(b);
+                ri[n] = (uint16_t)at, rv[n++] = src[at];
+            }
+        for (; i < k; i++)
+            if (src[i] != 0.0f) ri[n] = (uint16_t)i, rv[n++] = src[i];
+        sb->row_count[r] = n;
+        nnz += n;
+    }
+    return nnz;
+}
+
+int sparse_cols_from_rows(sparse_batch *sb, int i0, int i1) {
+    const size_t cap = (size_t)sb->cap_b;
+    memset(sb->col_count + i0, 0, (size_t)(i1 - i0) * sizeof(int));
+    int nnz = 0;
+    for (int r = 0; r < sb->B; r++) {
+        const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
+        const float *rv = sb->row_val + (size_t)r * sb->k;
+        const int n = sb->row_count[r];
+        int e = 0;
+        while (e < n && ri[e] < i0) e++;
+        for (; e < n && ri[e] < i1; e++) {
+            const size_t at = (size_t)ri[e] * cap + (size_t)sb->col_count[ri[e]]++;
+            sb->col_sample[at] = (uint32_t)r, sb->col_val[at] = rv[e], nnz++;
+        }
     }
     return nnz;
 }
@@ -135,7 +191,8 @@ INLINE void nn_block(float *y, const sparse_batch *sb, const float *w, int n, in
                      const int nv) {
     const size_t bw = (size_t)4 * nv;
     for (int i = 0; i < sb->k; i++)
-        if (sb->col_count[i]) copy_block(blk + i * bw, w + (size_t)i * n + j0, nv);
+        if (!sb->col_count || sb->col_count[i])
+            copy_block(blk + i * bw, w + (size_t)i * n + j0, nv);
     for (int r = 0; r < sb->B; r++) {
         const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
         const float *rv = sb->row_val + (size_t)r * sb->k;

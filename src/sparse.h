@@ -1,7 +1,9 @@
-/* sparse.h: the first layer's two products over the non-zero pixels of a batch only. MNIST is
- * about 81% exact zeros, and 0 * w adds exactly nothing: since every sum still runs over k in
- * increasing order from +0, the results are the dense kernels' bits (kernels.h), not an
- * approximation. Each kernel has a scalar twin of the same signature; tests compare them. */
+/* sparse.h: products over the non-zeros of a matrix only: the first layer's over a batch's
+ * pixels (MNIST is about 81% exact zeros), and a convolution's over its output gradient (after
+ * 2x2 pooling, at least three in four are exact zeros). 0 * w adds exactly nothing: since every
+ * sum still runs over k in increasing order from +0, the results are the dense kernels' bits
+ * (kernels.h), not an approximation. Each kernel has a scalar twin of the same signature; tests
+ * compare them. */
 #ifndef NN_SPARSE_H
 #define NN_SPARSE_H
 
@@ -30,8 +32,15 @@ void sparse_batch_release(sparse_batch *sb);
 int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *idx, int B, int k,
                        const float *scale, int r0, int r1, int i0, int i1);
 
-/* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb's rows. scratch:
- * SPARSE_SCRATCH(B, k) floats of the calling thread's own. */
+/* The same lists from a float matrix m (rows of sb->k floats): rows [r0, r1) by row; then, once
+ * all sb->B rows are listed, columns [i0, i1) by column from those rows. Each returns the
+ * non-zeros it listed; threads may build disjoint ranges at once. */
+int sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1);
+int sparse_cols_from_rows(sparse_batch *sb, int i0, int i1);
+
+/* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb's rows; col_count, if not
+ * NULL, spares copying w's rows that no sample uses. scratch: SPARSE_SCRATCH(B, k) floats of the
+ * calling thread's own. */
 void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,
                          float *scratch);
 /* Columns [j0, j1) of dw (k x n) = X^T . dy (B x n), X given by sb's columns; rows of pixels

@@ -209,7 +209,8 @@ static layer_io layer_io_of(const step *s, int l) {
                    .scratch = tr->scratch[l],
                    .thread_scratch = tr->thread_scratch,
                    .thread_stride = tr->thread_stride,
-                   .sb = l == 0 && s->sparse ? &tr->sb : NULL};
+                   .sb = l == 0 && s->sparse ? &tr->sb : NULL,
+                   .sparse = tr->opt.sparse};
     return io;
 }
 

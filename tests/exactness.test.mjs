@@ -122,6 +122,24 @@ test('the convnet trained on two threads has one thread\'s weights bit for bit',
     assertSameBits(bits[0], bits[1], 'convnet, 1 vs 2 threads');
 });
 
+// Recorded with the dense backward of the convolutions (commit 107e021): the CRC-32 of the
+// convnet's weights after 40 batches of 64, seed 1. Their sparse backward must not move a bit.
+const CONVNET_SEED1_40_BATCHES_CRC = 0x9d484026;
+
+test('the convnet\'s sparse backward (over dZ\'s non-zeros) gives the dense kernels\' weights bit for bit', async () => {
+    const { crc32 } = await import('node:zlib');
+    for (const [threads, sparse] of [[1, 'off'], [1, 'on'], [1, 'auto'], [2, 'on']]) {
+        const nn = await loadNN(undefined, { threads });
+        engines.push(nn);
+        const set = nn.createDataset(data.trainImages, data.trainLabels);
+        const net = nn.createNetwork({ ...CONVNET, seed: 1 });
+        const trainer = nn.createTrainer(net, set, { seed: 1, batchSize: 64, threads, sparse });
+        assert.equal(trainer.train(40).chunkBatches, 40);
+        const crc = crc32(new Uint8Array(net.params().buffer)) >>> 0;
+        assert.equal(crc, CONVNET_SEED1_40_BATCHES_CRC, `CRC-32 of the weights (${threads} threads, ${sparse})`);
+    }
+});
+
 test('the convnet with the thread count changed between chunks (as the page\'s tuner does) has one thread\'s weights', async () => {
     const bits = [];
     for (const threads of [1, 3]) {

@@ -85,6 +85,33 @@ static void gradient_check_net(nn_net *net, nn_dataset *ds, const char *name) {
     nn_trainer_free(tr);
 }
 
+/* The backward over dZ's non-zeros (NN_SPARSE_ON) gives the dense kernels' gradients (OFF) bit
+ * for bit, and so does the automatic choice. */
+static void sparse_backward_matches_dense(nn_net *net, nn_dataset *ds, const char *name) {
+    float *g[3] = {NULL, NULL, NULL};
+    const nn_sparse_mode modes[3] = {NN_SPARSE_OFF, NN_SPARSE_ON, NN_SPARSE_AUTO};
+    for (int m = 0; m < 3; m++) {
+        nn_train_options o = nn_train_defaults();
+        o.batch_size = 6;
+        o.sparse = modes[m];
+        nn_trainer *tr = NULL;
+        CHECK_STATUS(nn_trainer_create(&tr, net, ds, &o), NN_OK);
+        if (!tr) break;
+        uint32_t idx[6] = {0, 3, 4, 5, 7, 8};
+        int correct;
+        trainer_gradients(tr, idx, 6, &correct);
+        g[m] = malloc(net->n_params * sizeof(float));
+        memcpy(g[m], tr->grads, net->n_params * sizeof(float));
+        nn_trainer_free(tr);
+    }
+    for (int m = 1; m < 3; m++)
+        if (g[0] && g[m] && memcmp(g[0], g[m], net->n_params * sizeof(float)) != 0) {
+            fprintf(stderr, "%s: sparse mode %d's gradients differ from the dense ones\n", name, m);
+            CHECK(0);
+        }
+    for (int m = 0; m < 3; m++) free(g[m]);
+}
+
 static void gradient_check(const nn_activation *acts, int n_layers, const int *sizes) {
     nn_dataset *ds = make_dataset(9, 3, 4, sizes[n_layers], 3);
     nn_net *net = NULL;
@@ -128,11 +155,19 @@ static void gradient_check_conv(void) {
                                 .padding = NN_PAD_SAME},
                                {.kind = NN_LAYER_FLATTEN},
                                {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 4}};
+    const nn_layer_spec d[] = {
+        /* windows of 45 values (K >= 28): the sparse backward's lists */
+        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_TANH, .units = 5, .kh = 2, .kw = 2},
+        {.kind = NN_LAYER_CONV2D, .act = NN_ACT_TANH, .units = 7, .kh = 3, .kw = 3},
+        {.kind = NN_LAYER_MAXPOOL2D, .kh = 2, .kw = 2},
+        {.kind = NN_LAYER_FLATTEN},
+        {.kind = NN_LAYER_DENSE, .act = NN_ACT_SOFTMAX, .units = 4}};
     struct {
         const char *name;
         const nn_layer_spec *specs;
         int n, rows, cols, classes;
     } nets[] = {{"conv-pool-dense", a, 4, 7, 6, 4},
+                {"wide-windows", d, 5, 9, 8, 4},
                 {"same-strides-overlap", b, 6, 8, 7, 3},
                 {"pool-first", c, 4, 7, 5, 4}};
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
@@ -140,6 +175,7 @@ static void gradient_check_conv(void) {
         nn_net *net = NULL;
         const nn_shape in = {3, nets[i].rows, nets[i].cols, 1};
         CHECK_STATUS(nn_net_create_layers(&net, in, nets[i].n, nets[i].specs, 13), NN_OK);
+        if (net) sparse_backward_matches_dense(net, ds, nets[i].name);
         if (net) gradient_check_net(net, ds, nets[i].name);
         nn_net_free(net);
         nn_dataset_free(ds);
