@@ -48,8 +48,10 @@ static void conv_init(layer *l, nn_rng *rng) {
 }
 
 /* Whether the backward products may run over dZ's non-zeros: their columns are the windows'
- * K values, too few in a first layer's 3 x 3 x 1 for the sparse kernels' blocks of 28. */
-static int has_lists(const layer *l) { return WINDOW(l) >= SPARSE_BLOCK; }
+ * K values, too few in a first layer's 3 x 3 x 1 for the sparse kernels' blocks of 28; and the
+ * lists take 14 bytes per value of dZ (F per pixel) against the windows' 4 K per pixel, so a
+ * layer with more filters than window values would need several times the windows' memory. */
+static int has_lists(const layer *l) { return WINDOW(l) >= SPARSE_BLOCK && l->out.c <= WINDOW(l); }
 /* AUTO takes the lists for a batch whose dZ is at most this fraction non-zero. Measured in the
  * convnet (wasm, 1 thread, per batch of 64): the second layer's dZ is 8-14% non-zero, and its
  * sparse products take 2.1 + 2.7 ms against the dense 6.1 + 6.1 (plus 1 ms of listing), a rate
