@@ -186,11 +186,11 @@ static void conv_forward(const layer *l, const layer_io *io, int t, int nt) {
     }
 }
 
-/* Backward in three passes: dZ and its rows' non-zeros (by samples); db, dX and the filters'
- * non-zeros; dW. */
+/* Backward with the lists in three passes: dZ and its rows' non-zeros (by samples); db, dX and
+ * the filters' non-zeros; dW. Without them, dZ (when the activation has a backward), then db, dX
+ * and dW in one pass. */
 static int conv_backward_passes(const layer *l) {
-    (void)l;
-    return 3;
+    return has_lists(l) ? 3 : activation_has_backward(l->spec.act) ? 2 : 1;
 }
 
 /* dX by groups of samples, from the rows of dZ's non-zeros times W^T, or dZ . W^T */
@@ -223,7 +223,7 @@ static void weight_gradient(const layer *l, const layer_io *io, const grad_lists
                             int nt) {
     const int K = WINDOW(l), F = l->out.c, R = io->B * PIXELS(l);
     int i0, i1;
-    if (!g && K < F) {
+    if (K < F) { /* never with lists (has_lists) */
         team_range(F, t, nt, 8, &i0, &i1);
         if (i0 < i1) mm_tn_cols(io->gw, io->scratch, K, io->dy, K, R, F, i0, i1);
         return;
@@ -241,10 +241,10 @@ static void weight_gradient(const layer *l, const layer_io *io, const grad_lists
 }
 
 static void conv_backward(const layer *l, const layer_io *io, int pass, int t, int nt) {
-    const int P = PIXELS(l), K = WINDOW(l), F = l->out.c;
+    const int P = PIXELS(l), K = WINDOW(l), F = l->out.c, passes = conv_backward_passes(l);
     grad_lists g = has_lists(l) ? lists_of(l, io) : (grad_lists){0};
     int r0, r1, j0, j1;
-    if (pass == 0) { /* dZ = dY act'(Y) by samples, its rows' non-zeros, W^T by filters */
+    if (pass == 0 && passes > 1) { /* dZ = dY act'(Y) by samples; rows' non-zeros; W^T */
         team_range(io->B, t, nt, 1, &r0, &r1);
         if (activation_has_backward(l->spec.act))
             activation_backward(io->dy + (size_t)r0 * l->n_out, io->y + (size_t)r0 * l->n_out,
@@ -257,12 +257,12 @@ static void conv_backward(const layer *l, const layer_io *io, int pass, int t, i
         return;
     }
     const int take = lists_taken(l, io, &g);
-    if (pass == 1) {
+    if (pass < 2) { /* db by filters, the filters' lists, dX */
         team_range(F, t, nt, 4, &j0, &j1);
         bias_backward(io->gb, io->dy, io->B * P, F, j0, j1);
         if (take) sparse_cols_from_rows(&g.sb, j0, j1);
         if (io->dx) input_gradient(l, io, take ? &g : NULL, t, nt);
-        return;
+        if (passes == 3) return; /* dW reads every filter's list */
     }
     weight_gradient(l, io, take ? &g : NULL, t, nt);
 }

@@ -45,16 +45,7 @@ void sparse_batch_release(sparse_batch *sb) {
 static inline unsigned nonzero16(const uint8_t *p) {
     return (unsigned)wasm_i8x16_bitmask(wasm_i8x16_ne(wasm_v128_load(p), wasm_i8x16_splat(0)));
 }
-#else
-static inline unsigned nonzero16(const uint8_t *p) {
-    unsigned m = 0;
-    for (int j = 0; j < 16; j++) m |= (unsigned)(p[j] != 0) << j;
-    return m;
-}
-#endif
-
-#ifdef __wasm_simd128__
-/* Bit j set if float j of the 16 at p is not zero (-0 counts as zero: it adds nothing either). */
+/* The same for 16 floats, four compares (-0 counts as zero: it adds nothing either). */
 static inline unsigned nonzero16f(const float *p) {
     const v128_t z = wasm_f32x4_splat(0.0f);
     unsigned m = 0;
@@ -63,6 +54,11 @@ static inline unsigned nonzero16f(const float *p) {
     return m;
 }
 #else
+static inline unsigned nonzero16(const uint8_t *p) {
+    unsigned m = 0;
+    for (int j = 0; j < 16; j++) m |= (unsigned)(p[j] != 0) << j;
+    return m;
+}
 static inline unsigned nonzero16f(const float *p) {
     unsigned m = 0;
     for (int j = 0; j < 16; j++) m |= (unsigned)(p[j] != 0.0f) << j;
@@ -109,9 +105,8 @@ int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *
     return nnz;
 }
 
-int sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1) {
+void sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1) {
     const int k = sb->k;
-    int nnz = 0;
     for (int r = r0; r < r1; r++) {
         const float *src = m + (size_t)r * k;
         uint16_t *ri = sb->row_idx + (size_t)r * k;
@@ -125,15 +120,12 @@ int sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1) {
         for (; i < k; i++)
             if (src[i] != 0.0f) ri[n] = (uint16_t)i, rv[n++] = src[i];
         sb->row_count[r] = n;
-        nnz += n;
     }
-    return nnz;
 }
 
-int sparse_cols_from_rows(sparse_batch *sb, int i0, int i1) {
+void sparse_cols_from_rows(sparse_batch *sb, int i0, int i1) {
     const size_t cap = (size_t)sb->cap_b;
     memset(sb->col_count + i0, 0, (size_t)(i1 - i0) * sizeof(int));
-    int nnz = 0;
     for (int r = 0; r < sb->B; r++) {
         const uint16_t *ri = sb->row_idx + (size_t)r * sb->k;
         const float *rv = sb->row_val + (size_t)r * sb->k;
@@ -142,10 +134,9 @@ int sparse_cols_from_rows(sparse_batch *sb, int i0, int i1) {
         while (e < n && ri[e] < i0) e++;
         for (; e < n && ri[e] < i1; e++) {
             const size_t at = (size_t)ri[e] * cap + (size_t)sb->col_count[ri[e]]++;
-            sb->col_sample[at] = (uint32_t)r, sb->col_val[at] = rv[e], nnz++;
+            sb->col_sample[at] = (uint32_t)r, sb->col_val[at] = rv[e];
         }
     }
-    return nnz;
 }
 
 void sparse_mm_nn_scalar(float *y, const sparse_batch *sb, const float *w, int n, int j0, int j1,

@@ -33,10 +33,10 @@ int sparse_batch_build(sparse_batch *sb, const uint8_t *pixels, const uint32_t *
                        const float *scale, int r0, int r1, int i0, int i1);
 
 /* The same lists from a float matrix m (rows of sb->k floats): rows [r0, r1) by row; then, once
- * all sb->B rows are listed, columns [i0, i1) by column from those rows. Each returns the
- * non-zeros it listed; threads may build disjoint ranges at once. */
-int sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1);
-int sparse_cols_from_rows(sparse_batch *sb, int i0, int i1);
+ * all sb->B rows are listed, columns [i0, i1) by column from those rows. Threads may build
+ * disjoint ranges at once; the counts are in row_count and col_count. */
+void sparse_rows_from(sparse_batch *sb, const float *m, int r0, int r1);
+void sparse_cols_from_rows(sparse_batch *sb, int i0, int i1);
 
 /* Columns [j0, j1) of y (B x n) = X (B x k) . w (k x n), X given by sb's rows; col_count, if not
  * NULL, spares copying w's rows that no sample uses. scratch: SPARSE_SCRATCH(B, k) floats of the
